@@ -1,0 +1,144 @@
+//! Printers shared by `listen` and `parse`: one [`Printer`] over any `Write`, chosen by
+//! [`Format`], with colour decided once by [`use_color`].
+//!
+//! - pretty: a header line per event (type, `id=`, `retry=`), then the data as-is, then a blank
+//!   line; comments as `: text`. Coloured when colour is on.
+//! - json: NDJSON, one object per event: `{"event", "data", "id"}` plus `"retry"` when the
+//!   event's block set one; comments (when shown) as `{"comment": text}`.
+
+use std::io::{self, IsTerminal, Write};
+
+use colored::Colorize;
+use serde::Serialize;
+
+use crate::parse::{EventRef, ItemRef};
+
+/// How events are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// For people: a coloured header line, then the data.
+    #[default]
+    Pretty,
+    /// For programs: one JSON object per line.
+    Json,
+}
+
+/// When to colour: from `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    /// Always, even into a pipe.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Decides once whether stdout gets colour, and tells the `colored` crate.
+pub fn use_color(choice: ColorChoice) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let on = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && io::stdout().is_terminal(),
+    };
+    colored::control::set_override(on);
+    on
+}
+
+/// What to print and how.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PrintOptions {
+    /// The output format.
+    pub format: Format,
+    /// Print comments too (keep-alives are comments, so they are hidden by default).
+    pub comments: bool,
+}
+
+/// Writes parser items to `out` in the chosen format.
+#[derive(Debug)]
+pub struct Printer<W: Write> {
+    out: W,
+    options: PrintOptions,
+}
+
+#[derive(Serialize)]
+struct JsonEvent<'a> {
+    event: &'a str,
+    data: &'a str,
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct JsonComment<'a> {
+    comment: &'a str,
+}
+
+impl<W: Write> Printer<W> {
+    /// A printer writing to `out`.
+    pub fn new(out: W, options: PrintOptions) -> Self {
+        Printer { out, options }
+    }
+
+    /// Prints one item. Retry changes and errors are not printed here: events show their own
+    /// retry value, and errors go to stderr through the caller.
+    pub fn item(&mut self, item: &ItemRef<'_>) -> io::Result<()> {
+        match item {
+            ItemRef::Event(event) => self.event(event),
+            ItemRef::Comment(text) if self.options.comments => self.comment(text),
+            ItemRef::Comment(_) | ItemRef::Retry(_) | ItemRef::Error(_) => Ok(()),
+        }
+    }
+
+    /// Prints one event.
+    pub fn event(&mut self, event: &EventRef<'_>) -> io::Result<()> {
+        match self.options.format {
+            Format::Json => {
+                let json = JsonEvent {
+                    event: event.event,
+                    data: &event.data,
+                    id: event.id,
+                    retry: event.retry,
+                };
+                serde_json::to_writer(&mut self.out, &json)?;
+                self.out.write_all(b"\n")
+            }
+            Format::Pretty => {
+                write!(self.out, "{}", event.event.bold().cyan())?;
+                if !event.id.is_empty() {
+                    write!(self.out, " {}", format!("id={}", event.id).yellow())?;
+                }
+                if let Some(ms) = event.retry {
+                    write!(self.out, " {}", format!("retry={ms}ms").magenta())?;
+                }
+                writeln!(self.out)?;
+                self.out.write_all(event.data.as_bytes())?;
+                self.out.write_all(b"\n\n")
+            }
+        }
+    }
+
+    /// Prints one comment.
+    pub fn comment(&mut self, text: &str) -> io::Result<()> {
+        match self.options.format {
+            Format::Json => {
+                serde_json::to_writer(&mut self.out, &JsonComment { comment: text })?;
+                self.out.write_all(b"\n")
+            }
+            Format::Pretty => writeln!(self.out, "{}", format!(": {text}").dimmed()),
+        }
+    }
+
+    /// Flushes the writer.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// The writer, for output that is not an item (a summary).
+    pub fn writer(&mut self) -> &mut W {
+        &mut self.out
+    }
+}

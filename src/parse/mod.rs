@@ -1,0 +1,428 @@
+//! The event-stream parser: bytes in, items out. No I/O, no async, no allocation per line.
+//!
+//! A plain incremental state machine over byte chunks of any size, following shared/SSE-SPEC.md
+//! (the WHATWG "Server-sent events" parsing rules):
+//!
+//! - UTF-8 with replacement: invalid sequences become U+FFFD, never an error. A BOM is dropped
+//!   only at the very start of the stream, even when its three bytes arrive in separate chunks.
+//! - CRLF, LF and lone CR end a line; a CR at the end of a chunk ends the line at once and a
+//!   following LF at the start of the next chunk is skipped.
+//! - Fields: `event`, `data`, `id` (ignored when it holds U+0000), `retry` (ASCII digits only);
+//!   the last event ID persists across events and is updated by blocks without data too.
+//! - Items out: [`ItemRef::Event`], [`ItemRef::Comment`], [`ItemRef::Retry`] (as soon as a valid
+//!   `retry` line is read, so a client can honour it even without an event) and
+//!   [`ItemRef::Error`] when an event outgrows the size limit.
+//!
+//! Cost: each input byte is scanned once (memchr) and copied at most twice (into the partial-line
+//! buffer when a line spans chunks, then into the data buffer), so time is linear in the input
+//! however it is chunked. Memory is bounded by the maximum event size: a longer line or event is
+//! reported as an error item and dropped, and parsing carries on with the next event.
+//!
+//! Text is decoded only where it is handed out: field names are matched as bytes, and since the
+//! line and field separators are ASCII, decoding per line or per field gives the same text as
+//! decoding the whole stream first.
+
+use std::borrow::Cow;
+
+use memchr::{memchr, memchr2};
+
+use crate::event::Event;
+use crate::units::format_size;
+
+#[doc(hidden)]
+pub mod fuzz;
+
+/// The default limit on one event (its data) and on one line: 16 MiB.
+pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 * 1024 * 1024;
+
+const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
+
+/// Buffers grown beyond this by one big event are shrunk back after it, so one huge event does
+/// not pin its memory for the life of the stream.
+const KEEP_CAPACITY: usize = 64 * 1024;
+
+/// Something the stream said that does not fit the rules we enforce.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// A line or an event's data outgrew the maximum event size; the event was dropped.
+    #[error(
+        "line {line}: event larger than the maximum event size of {}; dropped",
+        format_size(*limit as u64)
+    )]
+    EventTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+        /// The 1-based line number at which the limit was crossed.
+        line: u64,
+    },
+}
+
+/// An event borrowed from the parser's buffers; valid until the next item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    /// The event type: `message` when the block set none.
+    pub event: &'a str,
+    /// The data lines joined with LF.
+    pub data: Cow<'a, str>,
+    /// The stream's last event ID after this block; empty when there is none.
+    pub id: &'a str,
+    /// The reconnection time this event's own block set, in milliseconds.
+    pub retry: Option<u64>,
+}
+
+impl EventRef<'_> {
+    /// Copies the event out of the parser's buffers.
+    pub fn to_event(&self) -> Event {
+        Event {
+            event: self.event.to_owned(),
+            data: self.data.clone().into_owned(),
+            id: self.id.to_owned(),
+            retry: self.retry,
+        }
+    }
+}
+
+/// What the parser yields, borrowed. See [`Item`] for the owned form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemRef<'a> {
+    /// A dispatched event.
+    Event(EventRef<'a>),
+    /// A comment line's text (after the colon, one leading space removed).
+    Comment(Cow<'a, str>),
+    /// A valid `retry` line: the new reconnection time in milliseconds.
+    Retry(u64),
+    /// A limit was crossed and an event dropped; parsing goes on.
+    Error(ParseError),
+}
+
+impl ItemRef<'_> {
+    /// Copies the item out of the parser's buffers.
+    pub fn to_item(&self) -> Item {
+        match self {
+            ItemRef::Event(e) => Item::Event(e.to_event()),
+            ItemRef::Comment(c) => Item::Comment(c.clone().into_owned()),
+            ItemRef::Retry(ms) => Item::Retry(*ms),
+            ItemRef::Error(e) => Item::Error(e.clone()),
+        }
+    }
+}
+
+/// What the parser yields, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// A dispatched event.
+    Event(Event),
+    /// A comment line's text.
+    Comment(String),
+    /// A valid `retry` line, in milliseconds.
+    Retry(u64),
+    /// A limit was crossed and an event dropped.
+    Error(ParseError),
+}
+
+/// Where the parser stands on the byte order mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bom {
+    /// At the start of the stream, with this many bytes of a BOM seen so far.
+    Pending(u8),
+    /// Past the start of the stream.
+    Done,
+}
+
+/// The streaming parser. Feed it chunks with [`Parser::feed`]; call [`Parser::finish`] when
+/// the stream ends. It can then parse a new stream (a reconnect) and keeps the last event ID.
+#[derive(Debug, Clone)]
+pub struct Parser {
+    max: usize,
+    bom: Bom,
+    /// The previous chunk ended in CR: an LF at the start of the next one is part of that ending.
+    skip_lf: bool,
+    /// The start of a line that has not ended yet.
+    line: Vec<u8>,
+    /// The current line outgrew the limit: drop its bytes up to its end.
+    skipping_line: bool,
+    /// The current block outgrew the limit: it dispatches no event.
+    dropped: bool,
+    /// Lines completed so far, for error messages.
+    lines: u64,
+    data: Vec<u8>,
+    event_type: String,
+    id_buffer: String,
+    last_event_id: String,
+    block_retry: Option<u64>,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Parser::new()
+    }
+}
+
+impl Parser {
+    /// A parser with the default maximum event size and no last event ID.
+    pub fn new() -> Self {
+        Parser {
+            max: DEFAULT_MAX_EVENT_SIZE,
+            bom: Bom::Pending(0),
+            skip_lf: false,
+            line: Vec::new(),
+            skipping_line: false,
+            dropped: false,
+            lines: 0,
+            data: Vec::new(),
+            event_type: String::new(),
+            id_buffer: String::new(),
+            last_event_id: String::new(),
+            block_retry: None,
+        }
+    }
+
+    /// Sets the largest line and the largest event data, in bytes, the parser will hold (at
+    /// least 1). Anything larger is reported as [`ParseError::EventTooLarge`] and dropped.
+    pub fn with_max_event_size(mut self, max: usize) -> Self {
+        self.max = max.max(1);
+        self
+    }
+
+    /// Seeds the last event ID, as a reconnect does with the ID the previous connection reached.
+    pub fn with_last_event_id(mut self, id: impl Into<String>) -> Self {
+        self.last_event_id = id.into();
+        self.id_buffer.clone_from(&self.last_event_id);
+        self
+    }
+
+    /// The stream's last event ID as of the last completed block.
+    pub fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// The maximum event size in bytes.
+    pub fn max_event_size(&self) -> usize {
+        self.max
+    }
+
+    /// Bytes of buffer capacity the parser holds now: at most about twice the maximum event
+    /// size, whatever the input.
+    pub fn buffered_capacity(&self) -> usize {
+        self.line.capacity()
+            + self.data.capacity()
+            + self.event_type.capacity()
+            + self.id_buffer.capacity()
+            + self.last_event_id.capacity()
+    }
+
+    /// Parses one chunk of the stream, handing each item to `sink` in stream order.
+    pub fn feed(&mut self, chunk: &[u8], mut sink: impl FnMut(ItemRef<'_>)) {
+        let mut chunk = chunk;
+        if let Bom::Pending(seen) = self.bom {
+            let mut matched = usize::from(seen);
+            let mut used = 0;
+            while matched < BOM.len() && used < chunk.len() && chunk[used] == BOM[matched] {
+                matched += 1;
+                used += 1;
+            }
+            if matched == BOM.len() {
+                self.bom = Bom::Done;
+                chunk = &chunk[used..];
+            } else if used == chunk.len() {
+                // Every byte so far may still be a BOM: wait for more.
+                self.bom = Bom::Pending(matched as u8);
+                return;
+            } else {
+                // Not a BOM after all: the bytes held back from earlier chunks are text, and
+                // this chunk is parsed whole.
+                self.bom = Bom::Done;
+                self.scan(&BOM[..usize::from(seen)], &mut sink);
+            }
+        }
+        self.scan(chunk, &mut sink);
+    }
+
+    /// Parses a chunk and appends the owned items to `items`. Convenient, but it allocates
+    /// per item; [`Parser::feed`] does not.
+    pub fn feed_to_vec(&mut self, chunk: &[u8], items: &mut Vec<Item>) {
+        self.feed(chunk, |item| items.push(item.to_item()));
+    }
+
+    /// Ends the stream: an unterminated last block is discarded, as the standard requires.
+    /// Returns whether anything was discarded (a partial line, or a block that had fields but
+    /// no closing blank line). The parser is then ready for a new stream (its BOM included)
+    /// and keeps the last event ID.
+    pub fn finish(&mut self) -> bool {
+        let discarded = !self.line.is_empty()
+            || self.skipping_line
+            || self.dropped
+            || !self.data.is_empty()
+            || !self.event_type.is_empty()
+            || self.id_buffer != self.last_event_id
+            || matches!(self.bom, Bom::Pending(n) if n > 0);
+        let last_event_id = std::mem::take(&mut self.last_event_id);
+        let max = self.max;
+        *self = Parser::new()
+            .with_max_event_size(max)
+            .with_last_event_id(last_event_id);
+        discarded
+    }
+
+    /// Splits `buf` into lines; the first may continue a line from earlier chunks, the last may
+    /// be continued by later ones.
+    fn scan(&mut self, mut buf: &[u8], sink: &mut impl FnMut(ItemRef<'_>)) {
+        loop {
+            if self.skip_lf {
+                match buf.first() {
+                    None => return,
+                    Some(b'\n') => buf = &buf[1..],
+                    Some(_) => {}
+                }
+                self.skip_lf = false;
+            }
+            let Some(end) = memchr2(b'\n', b'\r', buf) else {
+                self.hold(buf, sink);
+                return;
+            };
+            self.skip_lf = buf[end] == b'\r';
+            if self.skipping_line {
+                self.skipping_line = false;
+                self.lines += 1;
+            } else if self.line.is_empty() {
+                self.process_line(&buf[..end], sink);
+            } else if self.line.len() + end > self.max {
+                self.line.clear();
+                self.lines += 1;
+                self.overflow(sink);
+            } else {
+                let mut line = std::mem::take(&mut self.line);
+                line.extend_from_slice(&buf[..end]);
+                self.process_line(&line, sink);
+                line.clear();
+                if line.capacity() > KEEP_CAPACITY {
+                    line.shrink_to(KEEP_CAPACITY);
+                }
+                self.line = line;
+            }
+            buf = &buf[end + 1..];
+        }
+    }
+
+    /// Keeps the start of a line that continues in the next chunk, within the limit.
+    fn hold(&mut self, part: &[u8], sink: &mut impl FnMut(ItemRef<'_>)) {
+        if self.skipping_line || part.is_empty() {
+            return;
+        }
+        if self.line.len() + part.len() > self.max {
+            self.line = Vec::new();
+            self.skipping_line = true;
+            self.error(self.lines + 1, sink);
+        } else {
+            self.line.extend_from_slice(part);
+        }
+    }
+
+    /// Handles one complete line (without its ending).
+    fn process_line(&mut self, line: &[u8], sink: &mut impl FnMut(ItemRef<'_>)) {
+        self.lines += 1;
+        if line.len() > self.max {
+            return self.overflow(sink);
+        }
+        let Some(&first) = line.first() else {
+            return self.dispatch(sink);
+        };
+        if first == b':' {
+            let text = strip_space(&line[1..]);
+            return sink(ItemRef::Comment(String::from_utf8_lossy(text)));
+        }
+        let (name, value) = match memchr(b':', line) {
+            Some(colon) => (&line[..colon], strip_space(&line[colon + 1..])),
+            None => (line, &b""[..]),
+        };
+        match name {
+            b"data" => {
+                if self.dropped {
+                } else if self.data.len() + value.len() + 1 > self.max {
+                    self.overflow(sink);
+                } else {
+                    self.data.extend_from_slice(value);
+                    self.data.push(b'\n');
+                }
+            }
+            b"event" => {
+                self.event_type.clear();
+                self.event_type.push_str(&String::from_utf8_lossy(value));
+            }
+            b"id" => {
+                if memchr(0, value).is_none() {
+                    self.id_buffer.clear();
+                    self.id_buffer.push_str(&String::from_utf8_lossy(value));
+                }
+            }
+            b"retry" => {
+                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
+                    let ms = value.iter().fold(0u64, |n, d| {
+                        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+                    });
+                    self.block_retry = Some(ms);
+                    sink(ItemRef::Retry(ms));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The blank line: commit the last event ID, then dispatch the event if there is data.
+    fn dispatch(&mut self, sink: &mut impl FnMut(ItemRef<'_>)) {
+        if self.last_event_id != self.id_buffer {
+            self.last_event_id.clone_from(&self.id_buffer);
+        }
+        let retry = self.block_retry.take();
+        let dropped = std::mem::replace(&mut self.dropped, false);
+        if !dropped && !self.data.is_empty() {
+            self.data.pop();
+            let event = if self.event_type.is_empty() {
+                "message"
+            } else {
+                &self.event_type
+            };
+            sink(ItemRef::Event(EventRef {
+                event,
+                data: String::from_utf8_lossy(&self.data),
+                id: &self.last_event_id,
+                retry,
+            }));
+        }
+        self.data.clear();
+        self.event_type.clear();
+        if self.data.capacity() > KEEP_CAPACITY {
+            self.data.shrink_to(KEEP_CAPACITY);
+        }
+    }
+
+    /// The current line or event is too large: drop the event, once per block.
+    fn overflow(&mut self, sink: &mut impl FnMut(ItemRef<'_>)) {
+        self.error(self.lines, sink);
+    }
+
+    fn error(&mut self, line: u64, sink: &mut impl FnMut(ItemRef<'_>)) {
+        self.data = Vec::new();
+        if !self.dropped {
+            self.dropped = true;
+            sink(ItemRef::Error(ParseError::EventTooLarge {
+                limit: self.max,
+                line,
+            }));
+        }
+    }
+}
+
+/// Removes one leading space, if there is one.
+fn strip_space(value: &[u8]) -> &[u8] {
+    value.strip_prefix(b" ").unwrap_or(value)
+}
+
+/// Parses a whole stream at once into owned items, with the default settings.
+pub fn parse_all(stream: &[u8]) -> Vec<Item> {
+    let mut parser = Parser::new();
+    let mut items = Vec::new();
+    parser.feed_to_vec(stream, &mut items);
+    parser.finish();
+    items
+}
