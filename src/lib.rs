@@ -8,6 +8,8 @@
 //! cli.rs        clap derive definitions and value parsers only
 //! exit.rs       exit codes (0 ok, 1 runtime error, 2 usage) and error reporting
 //! units.rs      sizes on the command line (16MiB) and their display
+//! generate.rs   shell completions and man pages from the clap definitions (committed in
+//!               completions/ and man/, kept fresh by tests/generated.rs)
 //! event.rs      Event {event, data, id, retry}, owned, and its wire encoding
 //! parse/        the streaming parser: bytes in, items out (Event | Comment | Retry | Error);
 //!               no I/O, no async. parse/fuzz.rs holds its invariants for fuzzing
@@ -21,6 +23,7 @@
 pub mod cli;
 pub mod event;
 pub mod exit;
+pub mod generate;
 pub mod output;
 pub mod parse;
 pub mod parse_cmd;

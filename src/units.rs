@@ -11,9 +11,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     if digits.is_empty() {
-        return Err(format!(
-            "expected a number of bytes, optionally with a unit such as 64KiB or 16MiB"
-        ));
+        return Err(
+            "expected a number of bytes, optionally with a unit such as 64KiB or 16MiB".to_owned(),
+        );
     }
     let factor: u64 = match unit.trim_start().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -34,9 +34,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(factor))
-        .ok_or_else(|| format!("too large"))?;
+        .ok_or_else(|| "too large".to_owned())?;
     if size == 0 {
-        return Err(format!("must be at least 1 byte"));
+        return Err("must be at least 1 byte".to_owned());
     }
     Ok(size)
 }
@@ -44,7 +44,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// Parses a size that must fit in memory on this machine (`usize`).
 pub fn parse_mem_size(text: &str) -> Result<usize, String> {
     let size = parse_size(text)?;
-    usize::try_from(size).map_err(|_| format!("too large for this machine"))
+    usize::try_from(size).map_err(|_| "too large for this machine".to_owned())
 }
 
 /// Shows a size in the largest binary unit that divides it exactly (`16 MiB`), else in bytes.

@@ -336,9 +336,8 @@ impl Parser {
             None => (line, &b""[..]),
         };
         match name {
-            b"data" => {
-                if self.dropped {
-                } else if self.data.len() + value.len() + 1 > self.max {
+            b"data" if !self.dropped => {
+                if self.data.len() + value.len() + 1 > self.max {
                     self.overflow(sink);
                 } else {
                     self.data.extend_from_slice(value);
@@ -349,20 +348,17 @@ impl Parser {
                 self.event_type.clear();
                 self.event_type.push_str(&String::from_utf8_lossy(value));
             }
-            b"id" => {
-                if memchr(0, value).is_none() {
-                    self.id_buffer.clear();
-                    self.id_buffer.push_str(&String::from_utf8_lossy(value));
-                }
+            b"id" if memchr(0, value).is_none() => {
+                self.id_buffer.clear();
+                self.id_buffer.push_str(&String::from_utf8_lossy(value));
             }
-            b"retry" => {
-                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-                    let ms = value.iter().fold(0u64, |n, d| {
-                        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                    });
-                    self.block_retry = Some(ms);
-                    sink(ItemRef::Retry(ms));
-                }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                // Digits only; an absurdly long number saturates rather than being ignored.
+                let ms = value.iter().fold(0u64, |n, d| {
+                    n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+                });
+                self.block_retry = Some(ms);
+                sink(ItemRef::Retry(ms));
             }
             _ => {}
         }
