@@ -30,7 +30,10 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
     pages.push(("ssecat.1".to_owned(), page));
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         let name = format!("ssecat-{}", sub.get_name());
         let mut page = Vec::new();
         clap_mangen::Man::new(sub.clone().name(name.clone())).render(&mut page)?;

@@ -23,7 +23,11 @@ fn completions_and_man_pages_are_fresh() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut stale = Vec::new();
     for (shell, file) in SHELLS {
-        check(&root.join("completions").join(file), &completions(shell), &mut stale);
+        check(
+            &root.join("completions").join(file),
+            &completions(shell),
+            &mut stale,
+        );
     }
     for (file, page) in man_pages().expect("render man pages") {
         check(&root.join("man").join(file), &page, &mut stale);

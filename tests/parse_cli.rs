@@ -46,7 +46,10 @@ fn json_from_stdin_with_retry_comments_and_defaults() {
         r#"{"event":"t","data":"b\n c","id":"9"}"#,
         "\n",
     );
-    for args in [&["parse", "--json", "--comments"][..], &["parse", "--json", "--comments", "-"]] {
+    for args in [
+        &["parse", "--json", "--comments"][..],
+        &["parse", "--json", "--comments", "-"],
+    ] {
         ssecat()
             .args(args)
             .write_stdin(stream)
@@ -112,7 +115,10 @@ fn count_totals_and_per_type() {
 
 #[test]
 fn oversized_event_is_reported_dropped_and_exits_1() {
-    let stream = format!("data: small\n\ndata: {}\n\ndata: after\n\n", "x".repeat(2000));
+    let stream = format!(
+        "data: small\n\ndata: {}\n\ndata: after\n\n",
+        "x".repeat(2000)
+    );
     ssecat()
         .args(["parse", "--json", "--max-event-size", "1KiB"])
         .write_stdin(stream)
@@ -150,7 +156,9 @@ fn unterminated_last_block_is_discarded_with_a_warning() {
         .assert()
         .success()
         .stdout("{\"event\":\"message\",\"data\":\"kept\",\"id\":\"\"}\n")
-        .stderr(predicate::str::contains("unterminated last block was discarded"));
+        .stderr(predicate::str::contains(
+            "unterminated last block was discarded",
+        ));
 }
 
 #[test]

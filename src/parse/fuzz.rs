@@ -26,7 +26,10 @@ pub fn check(input: &[u8]) {
         _ => vec![7, 1, 1, 64, 3],
     };
     let chunked = items_of(stream, max, &sizes);
-    assert_eq!(whole, chunked, "chunking changed the items (max {max}, chunks {sizes:?})");
+    assert_eq!(
+        whole, chunked,
+        "chunking changed the items (max {max}, chunks {sizes:?})"
+    );
 }
 
 /// Parses `stream` in chunks whose sizes cycle through `sizes`, checking the memory bound after

@@ -201,8 +201,10 @@ impl Parser {
         self.max
     }
 
-    /// Bytes of buffer capacity the parser holds now: at most about twice the maximum event
-    /// size, whatever the input.
+    /// Bytes of buffer capacity the parser holds now. Bounded by the maximum event size whatever
+    /// the input: about twice it for ordinary text, and at worst about nine times it when the
+    /// `event` and `id` lines are the limit's length in invalid UTF-8 (each bad byte becomes a
+    /// three-byte U+FFFD) — tests/parser_props.rs checks a bound of 24 times.
     pub fn buffered_capacity(&self) -> usize {
         self.line.capacity()
             + self.data.capacity()
