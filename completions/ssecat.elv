@@ -22,8 +22,51 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand listen 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
             cand parse 'Parse a captured event stream (a file or stdin) and print its events'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ssecat;listen'= {
+            cand -X 'HTTP method [default: GET, or POST when a body is given]'
+            cand --method 'HTTP method [default: GET, or POST when a body is given]'
+            cand -H 'Add a request header, `Name: value` (repeatable)'
+            cand --header 'Add a request header, `Name: value` (repeatable)'
+            cand -d 'Request body: a string, @FILE, or @- for stdin. Re-sent on every reconnect'
+            cand --data 'Request body: a string, @FILE, or @- for stdin. Re-sent on every reconnect'
+            cand --json-body 'Request body as JSON (string, @FILE or @-); also sets Content-Type: application/json'
+            cand -u 'Basic authentication, `USER:PASS`'
+            cand --user 'Basic authentication, `USER:PASS`'
+            cand --bearer 'Bearer token for `Authorization: Bearer TOKEN`'
+            cand --cacert 'Trust the CA certificates in this PEM file, besides the built-in roots'
+            cand --connect-timeout 'Give up a connection attempt after this long [default: 10s]'
+            cand --format 'Output format [default: pretty]'
+            cand -e 'Print only events of this type (repeatable)'
+            cand --event 'Print only events of this type (repeatable)'
+            cand -n 'Exit after printing this many events'
+            cand --count 'Exit after printing this many events'
+            cand --until-event 'Exit after printing an event of this type'
+            cand --duration 'Exit after listening this long (e.g. 30s, 5m)'
+            cand --retry-delay 'Wait this long before reconnecting, unless the server sent `retry:` [default: 3s]'
+            cand --max-delay 'Longest wait between reconnects while backing off [default: 30s]'
+            cand --max-retries 'Give up (exit 1) after this many reconnects in a row without an event [default: never]'
+            cand --last-event-id 'Send this Last-Event-ID on the first request too'
+            cand --idle-timeout 'Reconnect when the stream delivers no bytes (comments count) for this long'
+            cand --max-event-size 'Largest event (and line) to accept; larger ones are dropped with a warning [default: 16MiB]'
+            cand --color 'When to colour the output'
+            cand -k 'Accept invalid TLS certificates (self-signed, expired, wrong host)'
+            cand --insecure 'Accept invalid TLS certificates (self-signed, expired, wrong host)'
+            cand --json 'Shorthand for --format json'
+            cand --pretty-json 'Pretty-print data that is JSON (pretty format)'
+            cand --comments 'Print comments too (keep-alives are comments)'
+            cand --timestamps 'Time each event: a `[+1.234s]` prefix, or a "t" field in ms with --format json'
+            cand --any-content-type 'Accept a 200 response whatever its Content-Type'
+            cand --no-reconnect 'Do not reconnect: exit when the stream ends'
+            cand -q 'Say nothing on stderr but errors'
+            cand --quiet 'Say nothing on stderr but errors'
+            cand -v 'Also show response headers on stderr'
+            cand --verbose 'Also show response headers on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'ssecat;parse'= {
             cand --max-event-size 'Largest event (and line) to accept; larger ones are reported and dropped. Bytes, or with a unit: 64KiB, 16MiB, 1GiB (KB, MB, GB are powers of 1000)'
@@ -35,8 +78,11 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'ssecat;help'= {
+            cand listen 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
             cand parse 'Parse a captured event stream (a file or stdin) and print its events'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ssecat;help;listen'= {
         }
         &'ssecat;help;parse'= {
         }

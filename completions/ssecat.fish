@@ -26,8 +26,44 @@ end
 
 complete -c ssecat -n "__fish_ssecat_needs_command" -s h -l help -d 'Print help'
 complete -c ssecat -n "__fish_ssecat_needs_command" -s V -l version -d 'Print version'
+complete -c ssecat -n "__fish_ssecat_needs_command" -f -a "listen" -d 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
 complete -c ssecat -n "__fish_ssecat_needs_command" -f -a "parse" -d 'Parse a captured event stream (a file or stdin) and print its events'
 complete -c ssecat -n "__fish_ssecat_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s X -l method -d 'HTTP method [default: GET, or POST when a body is given]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s H -l header -d 'Add a request header, `Name: value` (repeatable)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s d -l data -d 'Request body: a string, @FILE, or @- for stdin. Re-sent on every reconnect' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l json-body -d 'Request body as JSON (string, @FILE or @-); also sets Content-Type: application/json' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s u -l user -d 'Basic authentication, `USER:PASS`' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l bearer -d 'Bearer token for `Authorization: Bearer TOKEN`' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l cacert -d 'Trust the CA certificates in this PEM file, besides the built-in roots' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l connect-timeout -d 'Give up a connection attempt after this long [default: 10s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l format -d 'Output format [default: pretty]' -r -f -a "pretty\t'Event type, id and data, coloured on a terminal'
+json\t'NDJSON: one {"event", "data", "id"} object per event'
+data\t'Only the data of each event, one per line (for jq)'
+raw\t'The response body exactly as received'"
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s e -l event -d 'Print only events of this type (repeatable)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s n -l count -d 'Exit after printing this many events' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l until-event -d 'Exit after printing an event of this type' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l duration -d 'Exit after listening this long (e.g. 30s, 5m)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l retry-delay -d 'Wait this long before reconnecting, unless the server sent `retry:` [default: 3s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l max-delay -d 'Longest wait between reconnects while backing off [default: 30s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l max-retries -d 'Give up (exit 1) after this many reconnects in a row without an event [default: never]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l last-event-id -d 'Send this Last-Event-ID on the first request too' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l idle-timeout -d 'Reconnect when the stream delivers no bytes (comments count) for this long' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l max-event-size -d 'Largest event (and line) to accept; larger ones are dropped with a warning [default: 16MiB]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l color -d 'When to colour the output' -r -f -a "auto\t'When stdout is a terminal and `NO_COLOR` is not set'
+always\t'Always, even into a pipe'
+never\t'Never'"
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s k -l insecure -d 'Accept invalid TLS certificates (self-signed, expired, wrong host)'
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l json -d 'Shorthand for --format json'
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l pretty-json -d 'Pretty-print data that is JSON (pretty format)'
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l comments -d 'Print comments too (keep-alives are comments)'
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l timestamps -d 'Time each event: a `[+1.234s]` prefix, or a "t" field in ms with --format json'
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l any-content-type -d 'Accept a 200 response whatever its Content-Type'
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l no-reconnect -d 'Do not reconnect: exit when the stream ends'
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s q -l quiet -d 'Say nothing on stderr but errors'
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s v -l verbose -d 'Also show response headers on stderr'
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l max-event-size -d 'Largest event (and line) to accept; larger ones are reported and dropped. Bytes, or with a unit: 64KiB, 16MiB, 1GiB (KB, MB, GB are powers of 1000)' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l color -d 'When to colour the output' -r -f -a "auto\t'When stdout is a terminal and `NO_COLOR` is not set'
 always\t'Always, even into a pipe'
@@ -36,5 +72,6 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l json -d 'Print N
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l count -d 'Print only how many events there are, in all and per event type'
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l comments -d 'Print comments too (as `: text`, or {"comment": text} with --json)'
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from parse help" -f -a "parse" -d 'Parse a captured event stream (a file or stdin) and print its events'
-complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from parse help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen parse help" -f -a "listen" -d 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
+complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen parse help" -f -a "parse" -d 'Parse a captured event stream (a file or stdin) and print its events'
+complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen parse help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -2,11 +2,13 @@
 //! arguments are turned into a plain config by the module that runs it.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::output::ColorChoice;
-use crate::units::parse_mem_size;
+use crate::output::{ColorChoice, FormatArg};
+use crate::request::{Header, parse_header, parse_url};
+use crate::units::{parse_duration, parse_mem_size};
 
 /// curl and websocat, but for Server-Sent Events.
 #[derive(Debug, Parser)]
@@ -20,6 +22,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID.
+    #[command(after_long_help = LISTEN_EXAMPLES)]
+    Listen(Box<ListenArgs>),
     /// Parse a captured event stream (a file or stdin) and print its events.
     #[command(after_long_help = PARSE_EXAMPLES)]
     Parse(ParseArgs),
@@ -30,6 +35,149 @@ Examples:
   ssecat parse samples/chat.sse
   curl -sN https://example.com/events | ssecat parse --json | jq .data
   ssecat parse --count capture.sse";
+
+const LISTEN_EXAMPLES: &str = "\
+Examples:
+  ssecat listen http://127.0.0.1:8080/events
+  ssecat listen https://api.example.com/v1/chat --bearer \"$TOKEN\" \\
+      --json-body '{\"stream\": true, \"prompt\": \"hi\"}' --format data | jq .
+  ssecat listen http://127.0.0.1:8080/events -e update -n 10 --json";
+
+/// The HTTP request, shared by `listen` and `bench`.
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// The event stream's URL (http or https).
+    #[arg(value_name = "URL", value_parser = parse_url)]
+    pub url: reqwest::Url,
+
+    /// HTTP method [default: GET, or POST when a body is given].
+    #[arg(short = 'X', long, value_name = "METHOD")]
+    pub method: Option<String>,
+
+    /// Add a request header, `Name: value` (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "HEADER", value_parser = parse_header)]
+    pub headers: Vec<Header>,
+
+    /// Request body: a string, @FILE, or @- for stdin. Re-sent on every reconnect.
+    #[arg(short = 'd', long, value_name = "DATA")]
+    pub data: Option<String>,
+
+    /// Request body as JSON (string, @FILE or @-); also sets Content-Type: application/json.
+    #[arg(long, value_name = "DATA", conflicts_with = "data")]
+    pub json_body: Option<String>,
+
+    /// Basic authentication, `USER:PASS`.
+    #[arg(short = 'u', long, value_name = "USER:PASS")]
+    pub user: Option<String>,
+
+    /// Bearer token for `Authorization: Bearer TOKEN`.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SSECAT_BEARER",
+        hide_env_values = true
+    )]
+    pub bearer: Option<String>,
+
+    /// Accept invalid TLS certificates (self-signed, expired, wrong host).
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+
+    /// Trust the CA certificates in this PEM file, besides the built-in roots.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Give up a connection attempt after this long [default: 10s].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "10s", hide_default_value = true)]
+    pub connect_timeout: Duration,
+}
+
+/// `ssecat listen URL`.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    #[command(flatten)]
+    pub request: RequestArgs,
+
+    /// Output format [default: pretty].
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = FormatArg::Pretty, hide_default_value = true)]
+    pub format: FormatArg,
+
+    /// Shorthand for --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Pretty-print data that is JSON (pretty format).
+    #[arg(long)]
+    pub pretty_json: bool,
+
+    /// Print only events of this type (repeatable).
+    #[arg(short = 'e', long = "event", value_name = "TYPE")]
+    pub events: Vec<String>,
+
+    /// Print comments too (keep-alives are comments).
+    #[arg(long)]
+    pub comments: bool,
+
+    /// Time each event: a `[+1.234s]` prefix, or a "t" field in ms with --format json.
+    #[arg(long)]
+    pub timestamps: bool,
+
+    /// Exit after printing this many events.
+    #[arg(short = 'n', long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Exit after printing an event of this type.
+    #[arg(long, value_name = "TYPE")]
+    pub until_event: Option<String>,
+
+    /// Exit after listening this long (e.g. 30s, 5m).
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// Accept a 200 response whatever its Content-Type.
+    #[arg(long)]
+    pub any_content_type: bool,
+
+    /// Wait this long before reconnecting, unless the server sent `retry:` [default: 3s].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "3s", hide_default_value = true)]
+    pub retry_delay: Duration,
+
+    /// Longest wait between reconnects while backing off [default: 30s].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "30s", hide_default_value = true)]
+    pub max_delay: Duration,
+
+    /// Give up (exit 1) after this many reconnects in a row without an event [default: never].
+    #[arg(long, value_name = "N")]
+    pub max_retries: Option<u32>,
+
+    /// Do not reconnect: exit when the stream ends.
+    #[arg(long)]
+    pub no_reconnect: bool,
+
+    /// Send this Last-Event-ID on the first request too.
+    #[arg(long, value_name = "ID")]
+    pub last_event_id: Option<String>,
+
+    /// Reconnect when the stream delivers no bytes (comments count) for this long.
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub idle_timeout: Option<Duration>,
+
+    /// Largest event (and line) to accept; larger ones are dropped with a warning [default: 16MiB].
+    #[arg(long, value_name = "SIZE", default_value = "16MiB", hide_default_value = true, value_parser = parse_mem_size)]
+    pub max_event_size: usize,
+
+    /// Say nothing on stderr but errors.
+    #[arg(short = 'q', long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also show response headers on stderr.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
+    /// When to colour the output.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
 
 /// `ssecat parse [FILE]`.
 #[derive(Debug, Args)]

@@ -13,20 +13,31 @@
 //! event.rs      Event {event, data, id, retry}, owned, and its wire encoding
 //! parse/        the streaming parser: bytes in, items out (Event | Comment | Retry | Error);
 //!               no I/O, no async. parse/fuzz.rs holds its invariants for fuzzing
-//! output/       the printers shared by listen and parse: pretty (coloured), json (NDJSON)
+//! output/       the printers shared by listen and parse: pretty (coloured), json (NDJSON),
+//!               data, raw; colour decided once
+//! request.rs    the request builder shared by listen and bench: URL, method, headers, body,
+//!               auth, TLS; always Accept: text/event-stream
+//! listen/       `ssecat listen`: connect → stream → parser → filter → printer, and the
+//!               reconnect policy (listen/policy.rs: status rules, Retry-After, backoff).
+//!               Builds its own current-thread tokio runtime.
 //! parse_cmd.rs  `ssecat parse`: file or stdin → parser → printer
 //! ```
 //!
-//! Data flow of `parse`: file/stdin bytes → [`parse::Parser`] → [`output::Printer`] → stdout;
-//! size errors → stderr.
+//! Data flow:
+//! - listen: flags → [`request::RequestSpec`] → reqwest response bytes → [`parse::Parser`] →
+//!   event filter → [`output::Printer`] → stdout; lifecycle (connected, reconnecting in 3s,
+//!   Last-Event-ID) → stderr.
+//! - parse: file/stdin bytes → the same parser → the same printer; size errors → stderr.
 
 pub mod cli;
 pub mod event;
 pub mod exit;
 pub mod generate;
+pub mod listen;
 pub mod output;
 pub mod parse;
 pub mod parse_cmd;
+pub mod request;
 pub mod units;
 
 use cli::{Cli, Command};
@@ -34,6 +45,7 @@ use cli::{Cli, Command};
 /// Runs the subcommand the flags name.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Listen(args) => listen::run(&args),
         Command::Parse(args) => parse_cmd::run(&args),
     }
 }

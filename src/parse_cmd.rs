@@ -42,6 +42,7 @@ impl ParseConfig {
                     Format::Pretty
                 },
                 comments: args.comments,
+                ..PrintOptions::default()
             },
             count: args.count,
             max_event_size: args.max_event_size,
@@ -96,7 +97,7 @@ impl Counts {
                 let doc = json!({ "events": self.events, "types": by_type });
                 writeln!(out, "{doc}")
             }
-            Format::Pretty => {
+            Format::Pretty | Format::Data | Format::Raw => {
                 writeln!(out, "{} events", self.events)?;
                 let width = types.first().map_or(1, |(_, n)| n.to_string().len());
                 for (name, n) in types {

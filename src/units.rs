@@ -1,4 +1,39 @@
-//! Human units on the command line: sizes (`64KiB`, `16MiB`, `1GB`) and their display.
+//! Human units on the command line: sizes (`64KiB`, `16MiB`, `1GB`), durations (`500ms`,
+//! `30s`, `5m`) and their display.
+
+use std::time::Duration;
+
+/// Parses a duration: `500ms`, `30s`, `5m`, `1h 30m` (humantime's syntax), or a plain number
+/// of seconds (`3`, `0.5`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        return Duration::try_from_secs_f64(secs)
+            .map_err(|_| format!("'{text}' is not a valid number of seconds"));
+    }
+    humantime::parse_duration(text).map_err(|e| format!("{e} (expected e.g. 500ms, 30s, 5m)"))
+}
+
+/// Shows a duration briefly: `250ms`, `3s`, `1.5s`, `2m30s`.
+pub fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        let secs = d.as_secs_f64();
+        if ms % 1000 == 0 {
+            format!("{}s", ms / 1000)
+        } else {
+            format!("{secs:.1}s")
+        }
+    } else {
+        let secs = d.as_secs();
+        match secs % 60 {
+            0 => format!("{}m", secs / 60),
+            s => format!("{}m{s}s", secs / 60),
+        }
+    }
+}
 
 /// Parses a size: a plain number of bytes, or a number with a unit. Binary units `KiB`, `MiB`,
 /// `GiB` (also `K`, `M`, `G`) are powers of 1024; decimal units `KB`, `MB`, `GB` are powers of
@@ -96,6 +131,28 @@ mod tests {
             let err = parse_size(input).unwrap_err();
             assert!(err.contains(reason), "{input:?}: {err}");
         }
+    }
+
+    #[test]
+    fn parses_durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("0.25"), Ok(Duration::from_millis(250)));
+        for bad in ["", "soon", "-1", "5 parsecs", "NaN"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn formats_durations_briefly() {
+        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(format_duration(Duration::from_secs(3)), "3s");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(format_duration(Duration::from_secs(150)), "2m30s");
+        assert_eq!(format_duration(Duration::from_secs(120)), "2m");
     }
 
     #[test]

@@ -4,9 +4,15 @@
 //! - pretty: a header line per event (type, `id=`, `retry=`), then the data as-is, then a blank
 //!   line; comments as `: text`. Coloured when colour is on.
 //! - json: NDJSON, one object per event: `{"event", "data", "id"}` plus `"retry"` when the
-//!   event's block set one; comments (when shown) as `{"comment": text}`.
+//!   event's block set one and `"t"` (ms since start) with timestamps; comments (when shown) as
+//!   `{"comment": text}`.
+//! - data: each event's data and a newline, for `| jq`.
+//! - raw: the bytes as received ([`Printer::raw`]); items print nothing.
+//!
+//! Timestamps (`[+1.234s] ` prefixes in pretty and data) count from [`PrintOptions::start`].
 
 use std::io::{self, IsTerminal, Write};
+use std::time::Instant;
 
 use colored::Colorize;
 use serde::Serialize;
@@ -21,6 +27,34 @@ pub enum Format {
     Pretty,
     /// For programs: one JSON object per line.
     Json,
+    /// Only each event's data, one event per line.
+    Data,
+    /// The bytes as received.
+    Raw,
+}
+
+/// `--format`, as clap sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// Event type, id and data, coloured on a terminal.
+    Pretty,
+    /// NDJSON: one {"event", "data", "id"} object per event.
+    Json,
+    /// Only the data of each event, one per line (for jq).
+    Data,
+    /// The response body exactly as received.
+    Raw,
+}
+
+impl From<FormatArg> for Format {
+    fn from(arg: FormatArg) -> Self {
+        match arg {
+            FormatArg::Pretty => Format::Pretty,
+            FormatArg::Json => Format::Json,
+            FormatArg::Data => Format::Data,
+            FormatArg::Raw => Format::Raw,
+        }
+    }
 }
 
 /// When to colour: from `--color`.
@@ -54,6 +88,12 @@ pub struct PrintOptions {
     pub format: Format,
     /// Print comments too (keep-alives are comments, so they are hidden by default).
     pub comments: bool,
+    /// Pretty-print data that is a JSON object or array (pretty format only).
+    pub pretty_json: bool,
+    /// Time each event from this instant (`--timestamps`).
+    pub start: Option<Instant>,
+    /// Flush after every event, so a pipe sees each one at once (listen).
+    pub flush_each: bool,
 }
 
 /// Writes parser items to `out` in the chosen format.
@@ -70,6 +110,8 @@ struct JsonEvent<'a> {
     id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     retry: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    t: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -102,11 +144,16 @@ impl<W: Write> Printer<W> {
                     data: &event.data,
                     id: event.id,
                     retry: event.retry,
+                    t: self
+                        .options
+                        .start
+                        .map(|start| start.elapsed().as_millis() as u64),
                 };
                 serde_json::to_writer(&mut self.out, &json)?;
-                self.out.write_all(b"\n")
+                self.out.write_all(b"\n")?;
             }
             Format::Pretty => {
+                self.timestamp()?;
                 write!(self.out, "{}", event.event.bold().cyan())?;
                 if !event.id.is_empty() {
                     write!(self.out, " {}", format!("id={}", event.id).yellow())?;
@@ -115,10 +162,54 @@ impl<W: Write> Printer<W> {
                     write!(self.out, " {}", format!("retry={ms}ms").magenta())?;
                 }
                 writeln!(self.out)?;
-                self.out.write_all(event.data.as_bytes())?;
-                self.out.write_all(b"\n\n")
+                if !(self.options.pretty_json && self.write_pretty_json(&event.data)?) {
+                    self.out.write_all(event.data.as_bytes())?;
+                }
+                self.out.write_all(b"\n\n")?;
             }
+            Format::Data => {
+                self.timestamp()?;
+                self.out.write_all(event.data.as_bytes())?;
+                self.out.write_all(b"\n")?;
+            }
+            Format::Raw => return Ok(()),
         }
+        if self.options.flush_each {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes `data` pretty-printed when it is a JSON object or array; false when it is not.
+    fn write_pretty_json(&mut self, data: &str) -> io::Result<bool> {
+        if !data.trim_start().starts_with(['{', '[']) {
+            return Ok(false);
+        }
+        match serde_json::from_str::<serde_json::Value>(data) {
+            Ok(value) => {
+                serde_json::to_writer_pretty(&mut self.out, &value)?;
+                Ok(true)
+            }
+            Err(_) => Ok(false),
+        }
+    }
+
+    /// The `[+1.234s] ` prefix, with --timestamps.
+    fn timestamp(&mut self) -> io::Result<()> {
+        if let Some(start) = self.options.start {
+            let prefix = format!("[+{:.3}s]", start.elapsed().as_secs_f64());
+            write!(self.out, "{} ", prefix.dimmed())?;
+        }
+        Ok(())
+    }
+
+    /// Writes bytes exactly as received (raw format only).
+    pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.options.format == Format::Raw {
+            self.out.write_all(bytes)?;
+            self.out.flush()?;
+        }
+        Ok(())
     }
 
     /// Prints one comment.
@@ -126,10 +217,18 @@ impl<W: Write> Printer<W> {
         match self.options.format {
             Format::Json => {
                 serde_json::to_writer(&mut self.out, &JsonComment { comment: text })?;
-                self.out.write_all(b"\n")
+                self.out.write_all(b"\n")?;
             }
-            Format::Pretty => writeln!(self.out, "{}", format!(": {text}").dimmed()),
+            Format::Pretty | Format::Data => {
+                self.timestamp()?;
+                writeln!(self.out, "{}", format!(": {text}").dimmed())?;
+            }
+            Format::Raw => return Ok(()),
         }
+        if self.options.flush_each {
+            self.out.flush()?;
+        }
+        Ok(())
     }
 
     /// Flushes the writer.

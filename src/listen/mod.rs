@@ -1,0 +1,451 @@
+//! `ssecat listen URL`: connect → stream → parse → filter → print, and reconnect.
+//!
+//! One loop per attempt: send the request (with `Last-Event-ID` once there is one), classify the
+//! response ([`policy::classify`]), feed the body to the parser chunk by chunk and print each
+//! event as it is dispatched. When the stream ends or fails, wait ([`policy::Backoff`]) and go
+//! again. Lifecycle messages go to the `log` writer (stderr), never to stdout.
+
+pub mod policy;
+
+use std::future::Future;
+use std::io::Write;
+use std::pin::pin;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow, bail};
+use tokio::time::{sleep, sleep_until, timeout};
+
+use crate::cli::ListenArgs;
+use crate::output::{Format, PrintOptions, Printer, use_color};
+use crate::parse::{ItemRef, Parser};
+use crate::request::RequestSpec;
+use crate::units::format_duration;
+use policy::{Backoff, Verdict, classify};
+
+/// How much to say on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Errors and warnings only.
+    Quiet,
+    /// Lifecycle too: connected, reconnecting.
+    Normal,
+    /// Response headers too.
+    Verbose,
+}
+
+/// Everything `listen` needs, decided from the flags.
+#[derive(Debug, Clone)]
+pub struct ListenConfig {
+    /// The request sent on every attempt.
+    pub request: RequestSpec,
+    /// Output format and options.
+    pub print: PrintOptions,
+    /// Print only these event types (empty: all).
+    pub events: Vec<String>,
+    /// Stop after this many printed events.
+    pub count: Option<u64>,
+    /// Stop after an event of this type.
+    pub until_event: Option<String>,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+    /// Accept any content type on a 200.
+    pub any_content_type: bool,
+    /// Reconnect timing.
+    pub backoff: Backoff,
+    /// Give up after this many attempts in a row without an event.
+    pub max_retries: Option<u32>,
+    /// Reconnect at all.
+    pub reconnect: bool,
+    /// Seed for the last event ID (sent on the first request too).
+    pub last_event_id: String,
+    /// Reconnect after this long without a byte.
+    pub idle_timeout: Option<Duration>,
+    /// The parser's size limit.
+    pub max_event_size: usize,
+    /// How much to say on stderr.
+    pub verbosity: Verbosity,
+}
+
+impl ListenConfig {
+    /// Turns the flags into a config (reading a body file or stdin now).
+    pub fn from_args(args: &ListenArgs, start: Instant) -> anyhow::Result<Self> {
+        let format = if args.json {
+            Format::Json
+        } else {
+            args.format.into()
+        };
+        Ok(ListenConfig {
+            request: RequestSpec::from_args(&args.request)?,
+            print: PrintOptions {
+                format,
+                comments: args.comments,
+                pretty_json: args.pretty_json,
+                start: args.timestamps.then_some(start),
+                flush_each: true,
+            },
+            events: args.events.clone(),
+            count: args.count,
+            until_event: args.until_event.clone(),
+            duration: args.duration,
+            any_content_type: args.any_content_type,
+            backoff: Backoff {
+                retry_delay: args.retry_delay,
+                max_delay: args.max_delay,
+            },
+            max_retries: args.max_retries,
+            reconnect: !args.no_reconnect,
+            last_event_id: args.last_event_id.clone().unwrap_or_default(),
+            idle_timeout: args.idle_timeout,
+            max_event_size: args.max_event_size,
+            verbosity: if args.quiet {
+                Verbosity::Quiet
+            } else if args.verbose {
+                Verbosity::Verbose
+            } else {
+                Verbosity::Normal
+            },
+        })
+    }
+}
+
+/// Runs `ssecat listen` on stdout and stderr until a stop condition or Ctrl-C.
+pub fn run(args: &ListenArgs) -> anyhow::Result<()> {
+    let start = Instant::now();
+    use_color(args.color);
+    let config = ListenConfig::from_args(args, start)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let stderr = std::io::stderr();
+    runtime.block_on(listen(
+        &config,
+        stdout,
+        stderr,
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        },
+        start,
+    ))
+}
+
+/// Why a connection ended without a stop condition.
+enum Ended {
+    /// Stop listening: success.
+    Done,
+    /// Try again, for this reason, after this delay (None: the policy decides).
+    Retry {
+        reason: String,
+        after: Option<Duration>,
+    },
+}
+
+/// The state carried across connections.
+struct Session<'c, W: Write, L: Write> {
+    config: &'c ListenConfig,
+    printer: Printer<W>,
+    log: L,
+    parser: Parser,
+    /// The server's last `retry:` value.
+    server_retry: Option<Duration>,
+    /// Events printed so far (for -n).
+    printed: u64,
+    /// Whether any HTTP response arrived yet (before that, a connect error is fatal).
+    reached: bool,
+}
+
+/// What happened while handling one chunk of the body.
+#[derive(Default)]
+struct ChunkOutcome {
+    /// At least one event was dispatched.
+    got_event: bool,
+    /// A stop condition (-n, --until-event) was met.
+    stop: bool,
+}
+
+/// Listens until a stop condition, `shutdown` resolving, or a fatal error.
+pub async fn listen<W: Write, L: Write>(
+    config: &ListenConfig,
+    out: W,
+    log: L,
+    shutdown: impl Future<Output = ()>,
+    start: Instant,
+) -> anyhow::Result<()> {
+    let client = config.request.client()?;
+    let mut session = Session {
+        config,
+        printer: Printer::new(out, config.print),
+        log,
+        parser: Parser::new()
+            .with_max_event_size(config.max_event_size)
+            .with_last_event_id(config.last_event_id.clone()),
+        server_retry: None,
+        printed: 0,
+        reached: false,
+    };
+    let far_future = start + Duration::from_secs(100 * 365 * 24 * 3600);
+    let deadline = config.duration.map_or(far_future, |d| start + d);
+    let mut stop = pin!(async {
+        tokio::select! {
+            () = shutdown => {}
+            () = sleep_until(deadline.into()) => {}
+        }
+    });
+    let mut failures: u32 = 0;
+    let result = loop {
+        let attempt = session.attempt(&client, &mut failures);
+        let ended = tokio::select! {
+            ended = attempt => ended,
+            () = &mut stop => break Ok(()),
+        };
+        let (reason, after) = match ended {
+            Ok(Ended::Done) => break Ok(()),
+            Ok(Ended::Retry { reason, after }) => (reason, after),
+            Err(e) => break Err(e),
+        };
+        if !config.reconnect {
+            if reason == "the stream ended" {
+                break Ok(());
+            }
+            break Err(anyhow!("{reason} (not reconnecting: --no-reconnect)"));
+        }
+        failures += 1;
+        if let Some(max) = config.max_retries {
+            if failures > max {
+                break Err(anyhow!(
+                    "giving up after {max} reconnect{} without an event: {reason}",
+                    if max == 1 { "" } else { "s" }
+                ));
+            }
+        }
+        let delay = after.unwrap_or_else(|| config.backoff.delay(failures, session.server_retry));
+        let resume = session.parser.last_event_id();
+        let resume = if resume.is_empty() {
+            String::new()
+        } else {
+            format!(" with Last-Event-ID: {resume}")
+        };
+        session.lifecycle(format_args!(
+            "{reason}; reconnecting in {}{resume}",
+            format_duration(delay)
+        ));
+        tokio::select! {
+            () = sleep(delay) => {}
+            () = &mut stop => break Ok(()),
+        }
+    };
+    session.printer.flush().context("writing the output")?;
+    result
+}
+
+impl<W: Write, L: Write> Session<'_, W, L> {
+    /// A lifecycle line on stderr, unless quiet. Errors writing stderr are ignored.
+    fn lifecycle(&mut self, message: std::fmt::Arguments<'_>) {
+        if self.config.verbosity >= Verbosity::Normal {
+            let _ = writeln!(self.log, "ssecat: {message}");
+        }
+    }
+
+    /// One connection: request, response, stream. Resets `failures` once an event arrives.
+    async fn attempt(
+        &mut self,
+        client: &reqwest::Client,
+        failures: &mut u32,
+    ) -> anyhow::Result<Ended> {
+        let config = self.config;
+        let request = config.request.request(client, self.parser.last_event_id());
+        let mut response = match request.send().await {
+            Ok(response) => response,
+            Err(e) if !self.reached || e.is_builder() || e.is_redirect() => {
+                return Err(anyhow!(describe(&e)))
+                    .with_context(|| format!("cannot get {}", config.request.url));
+            }
+            Err(e) => {
+                return Ok(Ended::Retry {
+                    reason: format!("connection failed: {}", describe(&e)),
+                    after: None,
+                });
+            }
+        };
+        self.reached = true;
+        let status = response.status();
+        match classify(status, response.headers(), config.any_content_type) {
+            Verdict::Stream => {}
+            Verdict::Stop => {
+                self.lifecycle(format_args!(
+                    "{status}: the server asked not to reconnect; stopping"
+                ));
+                return Ok(Ended::Done);
+            }
+            Verdict::Retry(after) => {
+                return Ok(Ended::Retry {
+                    reason: format!("server answered {status}"),
+                    after,
+                });
+            }
+            Verdict::WrongType(content_type) => {
+                bail!(
+                    "{} answered {status} with Content-Type '{content_type}', not text/event-stream (--any-content-type reads it anyway)",
+                    config.request.url
+                );
+            }
+            Verdict::Fail => {
+                let body = body_excerpt(&mut response).await;
+                bail!("{} answered {status}{body}", config.request.url);
+            }
+        }
+        self.lifecycle(format_args!(
+            "connected to {} ({status}, {:?})",
+            response.url(),
+            response.version()
+        ));
+        if config.verbosity >= Verbosity::Verbose {
+            for (name, value) in response.headers() {
+                let _ = writeln!(
+                    self.log,
+                    "ssecat: < {name}: {}",
+                    String::from_utf8_lossy(value.as_bytes())
+                );
+            }
+        }
+        loop {
+            let next = match config.idle_timeout {
+                Some(idle) => match timeout(idle, response.chunk()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        self.parser.finish();
+                        return Ok(Ended::Retry {
+                            reason: format!("no data for {}", format_duration(idle)),
+                            after: None,
+                        });
+                    }
+                },
+                None => response.chunk().await,
+            };
+            let chunk = match next {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => {
+                    if self.parser.finish() {
+                        self.warn("the stream ended inside an event; its unterminated last block was discarded");
+                    }
+                    return Ok(Ended::Retry {
+                        reason: "the stream ended".to_owned(),
+                        after: None,
+                    });
+                }
+                Err(e) => {
+                    self.parser.finish();
+                    return Ok(Ended::Retry {
+                        reason: format!("the stream broke: {}", describe(&e)),
+                        after: None,
+                    });
+                }
+            };
+            self.printer.raw(&chunk).context("writing the output")?;
+            let outcome = self.handle_chunk(&chunk)?;
+            if outcome.got_event {
+                *failures = 0;
+            }
+            if outcome.stop {
+                return Ok(Ended::Done);
+            }
+        }
+    }
+
+    /// Feeds one chunk to the parser and prints what it yields, stopping at -n/--until-event.
+    fn handle_chunk(&mut self, chunk: &[u8]) -> anyhow::Result<ChunkOutcome> {
+        let config = self.config;
+        let mut outcome = ChunkOutcome::default();
+        let mut failed = None;
+        let mut warnings = Vec::new();
+        let printer = &mut self.printer;
+        let printed = &mut self.printed;
+        let server_retry = &mut self.server_retry;
+        self.parser.feed(chunk, |item| {
+            if outcome.stop || failed.is_some() {
+                return;
+            }
+            let written = match &item {
+                ItemRef::Event(event) => {
+                    outcome.got_event = true;
+                    let wanted =
+                        config.events.is_empty() || config.events.iter().any(|t| t == event.event);
+                    let mut written = Ok(());
+                    if wanted {
+                        written = printer.event(event);
+                        *printed += 1;
+                    }
+                    if config.count.is_some_and(|n| *printed >= n)
+                        || config.until_event.as_deref() == Some(event.event)
+                    {
+                        outcome.stop = true;
+                    }
+                    written
+                }
+                ItemRef::Comment(_) => printer.item(&item),
+                ItemRef::Retry(ms) => {
+                    *server_retry = Some(Duration::from_millis(*ms));
+                    Ok(())
+                }
+                ItemRef::Error(e) => {
+                    warnings.push(format!("{e} (--max-event-size)"));
+                    Ok(())
+                }
+            };
+            failed = written.err();
+        });
+        for warning in warnings {
+            self.warn(&warning);
+        }
+        match failed {
+            Some(e) => Err(e).context("writing the output"),
+            None => Ok(outcome),
+        }
+    }
+
+    /// A warning on stderr, shown even when quiet.
+    fn warn(&mut self, message: &str) {
+        let _ = writeln!(self.log, "ssecat: warning: {message}");
+    }
+}
+
+/// The first part of an error response's body, on one line, for the error message.
+async fn body_excerpt(response: &mut reqwest::Response) -> String {
+    const LIMIT: usize = 300;
+    let mut body = Vec::new();
+    let read = async {
+        while body.len() < LIMIT {
+            match response.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+    };
+    let _ = timeout(Duration::from_secs(2), read).await;
+    let text = String::from_utf8_lossy(&body[..body.len().min(LIMIT)]);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        String::new()
+    } else if body.len() > LIMIT {
+        format!(": {text}…")
+    } else {
+        format!(": {text}")
+    }
+}
+
+/// A reqwest error with its causes on one line (reqwest's own message is often just
+/// "error sending request").
+fn describe(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,180 @@
+//! What listen does with each response, and how long it waits before reconnecting. Pure
+//! functions, so the rules are tested without a network.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+
+/// What to do with a response, from its status and headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// 200 and an event stream: read it.
+    Stream,
+    /// 204: the server says stop; do not reconnect.
+    Stop,
+    /// 5xx or 429: try again, after `Retry-After` when the server gave one.
+    Retry(Option<Duration>),
+    /// 200 with another content type: fail, naming it.
+    WrongType(String),
+    /// Any other status: fail at once.
+    Fail,
+}
+
+/// Classifies a response. `any_type` accepts any content type on a 200.
+pub fn classify(status: StatusCode, headers: &HeaderMap, any_type: bool) -> Verdict {
+    match status {
+        StatusCode::OK => {
+            let content_type = headers
+                .get(CONTENT_TYPE)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            let is_sse = content_type.as_deref().is_some_and(|ct| {
+                let essence = ct.split(';').next().unwrap_or("").trim();
+                essence.eq_ignore_ascii_case("text/event-stream")
+            });
+            if is_sse || any_type {
+                Verdict::Stream
+            } else {
+                Verdict::WrongType(content_type.unwrap_or_else(|| "none".to_owned()))
+            }
+        }
+        StatusCode::NO_CONTENT => Verdict::Stop,
+        StatusCode::TOO_MANY_REQUESTS => Verdict::Retry(retry_after(headers, SystemTime::now())),
+        s if s.is_server_error() => Verdict::Retry(retry_after(headers, SystemTime::now())),
+        _ => Verdict::Fail,
+    }
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date.
+pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The reconnect timing rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// `--retry-delay`: the delay when the server sent no `retry:`.
+    pub retry_delay: Duration,
+    /// `--max-delay`: the cap while backing off.
+    pub max_delay: Duration,
+}
+
+impl Backoff {
+    /// The delay before attempt number `failures` in a row (1 = the first reconnect after a
+    /// connection that delivered events), given the server's `retry:` if any. The first waits
+    /// exactly the base delay; later ones double it, capped at `max_delay` (or the base, if the
+    /// server asked for more), with jitter: a random point in the upper half.
+    pub fn delay(&self, failures: u32, server_retry: Option<Duration>) -> Duration {
+        let base = server_retry.unwrap_or(self.retry_delay);
+        if failures <= 1 {
+            return base;
+        }
+        let cap = self.max_delay.max(base);
+        let exp = failures.saturating_sub(1).min(20);
+        let full = base.saturating_mul(1 << exp).min(cap);
+        let half = full / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn statuses_and_content_types() {
+        let sse = headers(&[("content-type", "text/event-stream; charset=utf-8")]);
+        let html = headers(&[("content-type", "text/html")]);
+        assert_eq!(classify(StatusCode::OK, &sse, false), Verdict::Stream);
+        assert_eq!(
+            classify(
+                StatusCode::OK,
+                &headers(&[("content-type", "Text/Event-Stream")]),
+                false
+            ),
+            Verdict::Stream
+        );
+        assert_eq!(
+            classify(StatusCode::OK, &html, false),
+            Verdict::WrongType("text/html".into())
+        );
+        assert_eq!(
+            classify(StatusCode::OK, &HeaderMap::new(), false),
+            Verdict::WrongType("none".into())
+        );
+        assert_eq!(classify(StatusCode::OK, &html, true), Verdict::Stream);
+        assert_eq!(classify(StatusCode::NO_CONTENT, &sse, false), Verdict::Stop);
+        assert_eq!(
+            classify(StatusCode::SERVICE_UNAVAILABLE, &HeaderMap::new(), false),
+            Verdict::Retry(None)
+        );
+        assert_eq!(
+            classify(
+                StatusCode::TOO_MANY_REQUESTS,
+                &headers(&[("retry-after", "7")]),
+                false
+            ),
+            Verdict::Retry(Some(Duration::from_secs(7)))
+        );
+        for status in [
+            StatusCode::NOT_FOUND,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::CREATED,
+        ] {
+            assert_eq!(classify(status, &sse, false), Verdict::Fail, "{status}");
+        }
+    }
+
+    #[test]
+    fn retry_after_as_seconds_or_date() {
+        let now = httpdate::parse_http_date("Sun, 22 Nov 2026 03:00:00 GMT").unwrap();
+        let date = headers(&[("retry-after", "Sun, 22 Nov 2026 03:00:05 GMT")]);
+        assert_eq!(retry_after(&date, now), Some(Duration::from_secs(5)));
+        let past = headers(&[("retry-after", "Sun, 22 Nov 2026 02:00:00 GMT")]);
+        assert_eq!(retry_after(&past, now), Some(Duration::ZERO));
+        assert_eq!(retry_after(&headers(&[("retry-after", "soon")]), now), None);
+    }
+
+    #[test]
+    fn backoff_starts_at_the_base_then_doubles_with_jitter_up_to_the_cap() {
+        let b = Backoff {
+            retry_delay: Duration::from_secs(3),
+            max_delay: Duration::from_secs(30),
+        };
+        assert_eq!(b.delay(1, None), Duration::from_secs(3));
+        assert_eq!(
+            b.delay(1, Some(Duration::from_millis(300))),
+            Duration::from_millis(300)
+        );
+        for _ in 0..100 {
+            let d = b.delay(2, None);
+            assert!(
+                d >= Duration::from_secs(3) && d <= Duration::from_secs(6),
+                "{d:?}"
+            );
+            let d = b.delay(10, None);
+            assert!(
+                d >= Duration::from_secs(15) && d <= Duration::from_secs(30),
+                "{d:?}"
+            );
+        }
+        // A server asking for more than the cap is obeyed.
+        let long = Some(Duration::from_secs(60));
+        assert_eq!(b.delay(1, long), Duration::from_secs(60));
+        assert!(b.delay(5, long) <= Duration::from_secs(60));
+    }
+}

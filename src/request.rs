@@ -1,0 +1,228 @@
+//! The request: what `listen` (and later `bench`) send. One builder for both, so they accept
+//! the same flags and send the same bytes.
+//!
+//! Always `Accept: text/event-stream` and `Cache-Control: no-cache` (unless the user set those
+//! headers), `Last-Event-ID` when the caller has one, and the same body on every attempt.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use bytes::Bytes;
+use reqwest::header::{
+    ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+};
+use reqwest::{Method, Url};
+
+use crate::cli::RequestArgs;
+use crate::exit::UsageError;
+
+/// A header from `-H 'Name: value'`.
+pub type Header = (HeaderName, HeaderValue);
+
+/// Parses `Name: value` (the value may be empty).
+pub fn parse_header(text: &str) -> Result<Header, String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected 'Name: value', got '{text}'"))?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| format!("invalid header name '{}'", name.trim()))?;
+    let value = HeaderValue::from_str(value.trim())
+        .map_err(|_| format!("invalid value for header '{name}'"))?;
+    Ok((name, value))
+}
+
+/// Parses an http or https URL.
+pub fn parse_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("{e} (expected e.g. http://host/events)"))?;
+    match url.scheme() {
+        "http" | "https" if url.has_host() => Ok(url),
+        "http" | "https" => Err("the URL has no host".to_owned()),
+        other => Err(format!("unsupported scheme '{other}' (use http or https)")),
+    }
+}
+
+/// Authentication, from `-u` or `--bearer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `-u USER:PASS`.
+    Basic { user: String, password: String },
+    /// `--bearer TOKEN` or `SSECAT_BEARER`.
+    Bearer(String),
+}
+
+/// Everything needed to open the stream, decided once from the flags.
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    /// Where.
+    pub url: Url,
+    /// GET, or POST when there is a body, unless `-X` says otherwise.
+    pub method: Method,
+    /// The user's headers, after the defaults (so they can replace them).
+    pub headers: HeaderMap,
+    /// The body, re-sent on every attempt.
+    pub body: Option<Bytes>,
+    /// Authentication, if any.
+    pub auth: Option<Auth>,
+    /// Accept invalid certificates.
+    pub insecure: bool,
+    /// Extra trusted CA certificates (PEM).
+    pub cacert: Option<Vec<u8>>,
+    /// Connection attempt time limit.
+    pub connect_timeout: Duration,
+}
+
+impl RequestSpec {
+    /// Turns the flags into a spec: reads the body (`@FILE`, `@-`) and the CA file now, so
+    /// their errors come before any connection.
+    pub fn from_args(args: &RequestArgs) -> anyhow::Result<Self> {
+        let (body, json) = match (&args.data, &args.json_body) {
+            (Some(data), _) => (Some(read_body(data)?), false),
+            (None, Some(data)) => (Some(read_body(data)?), true),
+            (None, None) => (None, false),
+        };
+        let method = match &args.method {
+            Some(m) => Method::from_bytes(m.to_ascii_uppercase().as_bytes())
+                .map_err(|_| UsageError(format!("invalid method '{m}'")))?,
+            None if body.is_some() => Method::POST,
+            None => Method::GET,
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("ssecat/", env!("CARGO_PKG_VERSION"))),
+        );
+        if json {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        let mut replaced = Vec::new();
+        for (name, value) in &args.headers {
+            // A user header replaces a default of the same name; repeated -H add values.
+            if !replaced.contains(name) {
+                headers.remove(name);
+                replaced.push(name.clone());
+            }
+            headers.append(name.clone(), value.clone());
+        }
+        let auth = match (&args.user, &args.bearer) {
+            (Some(user), _) => {
+                let (user, password) = user.split_once(':').unwrap_or((user, ""));
+                Some(Auth::Basic {
+                    user: user.to_owned(),
+                    password: password.to_owned(),
+                })
+            }
+            (None, Some(token)) => Some(Auth::Bearer(token.clone())),
+            (None, None) => None,
+        };
+        let cacert = match &args.cacert {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .with_context(|| format!("cannot read --cacert {}", path.display()))?,
+            ),
+            None => None,
+        };
+        Ok(RequestSpec {
+            url: args.url.clone(),
+            method,
+            headers,
+            body,
+            auth,
+            insecure: args.insecure,
+            cacert,
+            connect_timeout: args.connect_timeout,
+        })
+    }
+
+    /// An HTTP client for this spec: rustls, HTTP/2 by ALPN, gzip, proxies from the
+    /// environment, at most 10 redirects, no overall timeout (streams are long).
+    pub fn client(&self) -> anyhow::Result<reqwest::Client> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .redirect(reqwest::redirect::Policy::limited(10))
+            .danger_accept_invalid_certs(self.insecure)
+            .tcp_nodelay(true);
+        if let Some(pem) = &self.cacert {
+            for cert in reqwest::Certificate::from_pem_bundle(pem)
+                .context("--cacert: not a PEM certificate file")?
+            {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        builder.build().context("cannot set up the HTTP client")
+    }
+
+    /// The request for one attempt, with `Last-Event-ID` when `last_event_id` is not empty.
+    pub fn request(
+        &self,
+        client: &reqwest::Client,
+        last_event_id: &str,
+    ) -> reqwest::RequestBuilder {
+        let mut req = client
+            .request(self.method.clone(), self.url.clone())
+            .headers(self.headers.clone());
+        if !last_event_id.is_empty() {
+            req = req.header("Last-Event-ID", last_event_id);
+        }
+        req = match &self.auth {
+            Some(Auth::Basic { user, password }) => req.basic_auth(user, Some(password)),
+            Some(Auth::Bearer(token)) => req.bearer_auth(token),
+            None => req,
+        };
+        if let Some(body) = &self.body {
+            req = req.body(body.clone());
+        }
+        req
+    }
+}
+
+/// `-d` syntax: a literal string, `@FILE`, or `@-` for stdin.
+fn read_body(spec: &str) -> anyhow::Result<Bytes> {
+    match spec.strip_prefix('@') {
+        Some("-") => {
+            let mut body = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut body)
+                .context("cannot read the request body from stdin")?;
+            Ok(body.into())
+        }
+        Some(path) => std::fs::read(Path::new(path))
+            .map(Bytes::from)
+            .with_context(|| format!("cannot read the request body from {path}")),
+        None => Ok(Bytes::copy_from_slice(spec.as_bytes())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_parse_and_reject_clearly() {
+        let (name, value) = parse_header("X-Test:  a b ").unwrap();
+        assert_eq!((name.as_str(), value.to_str().unwrap()), ("x-test", "a b"));
+        assert!(parse_header("X-Empty:").is_ok());
+        assert!(parse_header("nocolon").unwrap_err().contains("Name: value"));
+        assert!(
+            parse_header("bad name: x")
+                .unwrap_err()
+                .contains("invalid header name")
+        );
+    }
+
+    #[test]
+    fn urls_must_be_http_with_a_host() {
+        assert!(parse_url("http://127.0.0.1:8080/events").is_ok());
+        assert!(parse_url("https://example.com").is_ok());
+        assert!(
+            parse_url("ftp://x")
+                .unwrap_err()
+                .contains("unsupported scheme 'ftp'")
+        );
+        assert!(parse_url("notaurl").is_err());
+        assert!(parse_url("http://").is_err());
+    }
+}
