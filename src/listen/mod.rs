@@ -259,7 +259,7 @@ impl<W: Write, L: Write> Session<'_, W, L> {
             Ok(response) => response,
             Err(e) if !self.reached || e.is_builder() || e.is_redirect() => {
                 return Err(anyhow!(describe(&e)))
-                    .with_context(|| format!("cannot get {}", config.request.url));
+                    .with_context(|| format!("cannot connect to {}", config.request.url));
             }
             Err(e) => {
                 return Ok(Ended::Retry {
@@ -434,18 +434,21 @@ async fn body_excerpt(response: &mut reqwest::Response) -> String {
     }
 }
 
-/// A reqwest error with its causes on one line (reqwest's own message is often just
-/// "error sending request").
+/// A reqwest error on one line, by its causes: reqwest's own top message ("error sending
+/// request for url (…)") and hyper's "client error (Connect)" add nothing the user needs.
 fn describe(err: &reqwest::Error) -> String {
-    let mut text = err.to_string();
+    let mut causes = Vec::new();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
+        let text = cause.to_string();
+        if !text.starts_with("client error (") && !causes.contains(&text) {
+            causes.push(text);
         }
         source = cause.source();
     }
-    text
+    if causes.is_empty() {
+        err.to_string()
+    } else {
+        causes.join(": ")
+    }
 }
