@@ -130,12 +130,14 @@ pub fn run(args: &ListenArgs) -> anyhow::Result<()> {
     ))
 }
 
-/// Why a connection ended without a stop condition.
+/// How a connection ended.
 enum Ended {
-    /// Stop listening: success.
+    /// A stop condition or a 204: stop listening, successfully.
     Done,
-    /// Try again, for this reason, after this delay (None: the policy decides).
-    Retry {
+    /// The server ended the stream cleanly.
+    EndOfStream,
+    /// It failed in a way worth retrying: why, and how long the server asked us to wait.
+    Failed {
         reason: String,
         after: Option<Duration>,
     },
@@ -201,15 +203,14 @@ pub async fn listen<W: Write, L: Write>(
         };
         let (reason, after) = match ended {
             Ok(Ended::Done) => break Ok(()),
-            Ok(Ended::Retry { reason, after }) => (reason, after),
+            Ok(Ended::EndOfStream) if !config.reconnect => break Ok(()),
+            Ok(Ended::EndOfStream) => ("the stream ended".to_owned(), None),
+            Ok(Ended::Failed { reason, .. }) if !config.reconnect => {
+                break Err(anyhow!("{reason} (not reconnecting: --no-reconnect)"));
+            }
+            Ok(Ended::Failed { reason, after }) => (reason, after),
             Err(e) => break Err(e),
         };
-        if !config.reconnect {
-            if reason == "the stream ended" {
-                break Ok(());
-            }
-            break Err(anyhow!("{reason} (not reconnecting: --no-reconnect)"));
-        }
         failures += 1;
         if let Some(max) = config.max_retries {
             if failures > max {
@@ -253,6 +254,17 @@ impl<W: Write, L: Write> Session<'_, W, L> {
         client: &reqwest::Client,
         failures: &mut u32,
     ) -> anyhow::Result<Ended> {
+        match self.open(client).await? {
+            Ok(response) => self.stream(response, failures).await,
+            Err(ended) => Ok(ended),
+        }
+    }
+
+    /// Sends the request and judges the response: a stream to read, or how the attempt ended.
+    async fn open(
+        &mut self,
+        client: &reqwest::Client,
+    ) -> anyhow::Result<Result<reqwest::Response, Ended>> {
         let config = self.config;
         let request = config.request.request(client, self.parser.last_event_id());
         let mut response = match request.send().await {
@@ -262,10 +274,10 @@ impl<W: Write, L: Write> Session<'_, W, L> {
                     .with_context(|| format!("cannot connect to {}", config.request.url));
             }
             Err(e) => {
-                return Ok(Ended::Retry {
+                return Ok(Err(Ended::Failed {
                     reason: format!("connection failed: {}", describe(&e)),
                     after: None,
-                });
+                }));
             }
         };
         self.reached = true;
@@ -276,13 +288,13 @@ impl<W: Write, L: Write> Session<'_, W, L> {
                 self.lifecycle(format_args!(
                     "{status}: the server asked not to reconnect; stopping"
                 ));
-                return Ok(Ended::Done);
+                return Ok(Err(Ended::Done));
             }
             Verdict::Retry(after) => {
-                return Ok(Ended::Retry {
+                return Ok(Err(Ended::Failed {
                     reason: format!("server answered {status}"),
                     after,
-                });
+                }));
             }
             Verdict::WrongType(content_type) => {
                 bail!(
@@ -309,13 +321,23 @@ impl<W: Write, L: Write> Session<'_, W, L> {
                 );
             }
         }
+        Ok(Ok(response))
+    }
+
+    /// Reads the body to its end, feeding the parser and printing as events come.
+    async fn stream(
+        &mut self,
+        mut response: reqwest::Response,
+        failures: &mut u32,
+    ) -> anyhow::Result<Ended> {
+        let config = self.config;
         loop {
             let next = match config.idle_timeout {
                 Some(idle) => match timeout(idle, response.chunk()).await {
                     Ok(next) => next,
                     Err(_) => {
                         self.parser.finish();
-                        return Ok(Ended::Retry {
+                        return Ok(Ended::Failed {
                             reason: format!("no data for {}", format_duration(idle)),
                             after: None,
                         });
@@ -329,14 +351,11 @@ impl<W: Write, L: Write> Session<'_, W, L> {
                     if self.parser.finish() {
                         self.warn("the stream ended inside an event; its unterminated last block was discarded");
                     }
-                    return Ok(Ended::Retry {
-                        reason: "the stream ended".to_owned(),
-                        after: None,
-                    });
+                    return Ok(Ended::EndOfStream);
                 }
                 Err(e) => {
                     self.parser.finish();
-                    return Ok(Ended::Retry {
+                    return Ok(Ended::Failed {
                         reason: format!("the stream broke: {}", describe(&e)),
                         after: None,
                     });
