@@ -67,8 +67,8 @@ pub struct RequestSpec {
     pub auth: Option<Auth>,
     /// Accept invalid certificates.
     pub insecure: bool,
-    /// Extra trusted CA certificates (PEM).
-    pub cacert: Option<Vec<u8>>,
+    /// Extra trusted CA certificates, from `--cacert`.
+    pub cacerts: Vec<reqwest::Certificate>,
     /// Connection attempt time limit.
     pub connect_timeout: Duration,
 }
@@ -118,12 +118,9 @@ impl RequestSpec {
             (None, Some(token)) => Some(Auth::Bearer(token.clone())),
             (None, None) => None,
         };
-        let cacert = match &args.cacert {
-            Some(path) => Some(
-                std::fs::read(path)
-                    .with_context(|| format!("cannot read --cacert {}", path.display()))?,
-            ),
-            None => None,
+        let cacerts = match &args.cacert {
+            Some(path) => read_cacerts(path)?,
+            None => Vec::new(),
         };
         Ok(RequestSpec {
             url: args.url.clone(),
@@ -132,7 +129,7 @@ impl RequestSpec {
             body,
             auth,
             insecure: args.insecure,
-            cacert,
+            cacerts,
             connect_timeout: args.connect_timeout,
         })
     }
@@ -145,12 +142,8 @@ impl RequestSpec {
             .redirect(reqwest::redirect::Policy::limited(10))
             .danger_accept_invalid_certs(self.insecure)
             .tcp_nodelay(true);
-        if let Some(pem) = &self.cacert {
-            for cert in reqwest::Certificate::from_pem_bundle(pem)
-                .context("--cacert: not a PEM certificate file")?
-            {
-                builder = builder.add_root_certificate(cert);
-            }
+        for cert in &self.cacerts {
+            builder = builder.add_root_certificate(cert.clone());
         }
         builder.build().context("cannot set up the HTTP client")
     }
@@ -177,6 +170,21 @@ impl RequestSpec {
         }
         req
     }
+}
+
+/// The certificates in a PEM file; a file with none is an error, not a silent no-op.
+fn read_cacerts(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    let pem =
+        std::fs::read(path).with_context(|| format!("cannot read --cacert {}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .with_context(|| format!("--cacert {}: not a valid PEM file", path.display()))?;
+    if certs.is_empty() {
+        anyhow::bail!(
+            "--cacert {}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)",
+            path.display()
+        );
+    }
+    Ok(certs)
 }
 
 /// `-d` syntax: a literal string, `@FILE`, or `@-` for stdin.
