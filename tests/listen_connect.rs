@@ -176,10 +176,13 @@ fn retry_after_on_429_and_503_sets_the_next_delay() {
     let requests = srv.requests();
     assert_eq!(requests.len(), 3);
     for (a, b) in [(0, 1), (1, 2)] {
-        let gap = gap(&requests, a, b);
-        assert!(
-            gap >= ms(1000) && gap < ms(5000),
-            "Retry-After: 1 was not honoured: request {b} came {gap:?} after response {a}"
+        assert_gap(
+            &requests,
+            a,
+            b,
+            ms(1000),
+            ms(5000),
+            "Retry-After: 1 not honoured",
         );
     }
 }

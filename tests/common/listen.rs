@@ -84,6 +84,24 @@ pub fn gap(requests: &[Request], a: usize, b: usize) -> Duration {
     requests[b].arrived.saturating_duration_since(end)
 }
 
+/// Asserts that request `b` came at least `min` and less than `max` after response `a` ended
+/// (`min` proves the behaviour; `max` is generous so a loaded machine does not fail the test).
+#[track_caller]
+pub fn assert_gap(
+    requests: &[Request],
+    a: usize,
+    b: usize,
+    min: Duration,
+    max: Duration,
+    what: &str,
+) {
+    let gap = gap(requests, a, b);
+    assert!(
+        gap >= min && gap < max,
+        "{what}: request {b} came {gap:?} after response {a} ended (expected {min:?}..{max:?})"
+    );
+}
+
 /// Parses a `[+S.SSSs] ` prefix: the seconds, and the rest of the line.
 #[track_caller]
 pub fn timestamp(line: &str) -> (f64, &str) {
