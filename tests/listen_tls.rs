@@ -14,7 +14,6 @@ use std::convert::Infallible;
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -100,8 +99,7 @@ struct Seen {
 struct TlsServer {
     addr: SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _thread: ServerThread,
 }
 
 impl TlsServer {
@@ -121,21 +119,14 @@ impl TlsServer {
         listener.set_nonblocking(true).expect("non-blocking");
         let addr = listener.local_addr().expect("local address");
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let (shutdown, shutdown_rx) = oneshot::channel();
         let state = seen.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            rt.block_on(accept_loop(listener, acceptor, state, shutdown_rx));
-            rt.shutdown_timeout(Duration::from_secs(2));
+        let thread = ServerThread::spawn(format!("tls-server-{}", addr.port()), move |stop| {
+            accept_loop(listener, acceptor, state, stop)
         });
         TlsServer {
             addr,
             seen,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            _thread: thread,
         }
     }
 
@@ -146,17 +137,6 @@ impl TlsServer {
 
     fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
-    }
-}
-
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

@@ -221,12 +221,55 @@ impl Shared {
     }
 }
 
+/// A test server's accept loop on its own thread and current-thread tokio runtime. Dropping it
+/// signals the loop to stop and joins the thread, closing every open connection.
+pub struct ServerThread {
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ServerThread {
+    /// Runs `serve(shutdown)` on a new thread; `serve` returns when `shutdown` fires.
+    pub fn spawn<F, Fut>(name: String, serve: F) -> ServerThread
+    where
+        F: FnOnce(oneshot::Receiver<()>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let (shutdown, shutdown_rx) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name(name)
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("tokio runtime");
+                rt.block_on(serve(shutdown_rx));
+                rt.shutdown_timeout(Duration::from_secs(2));
+            })
+            .expect("spawn the server thread");
+        ServerThread {
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ServerThread {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// The scripted server. Stops (dropping every open connection) when dropped.
 pub struct ScriptServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _thread: ServerThread,
 }
 
 impl ScriptServer {
@@ -251,24 +294,14 @@ impl ScriptServer {
         let addr = listener.local_addr().expect("local address");
         let shared = Arc::new(Shared::default());
         let script: Arc<ScriptFn> = Arc::new(script);
-        let (shutdown, shutdown_rx) = oneshot::channel();
         let state = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("script-server-{}", addr.port()))
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("tokio runtime");
-                rt.block_on(accept_loop(listener, state, script, shutdown_rx));
-                rt.shutdown_timeout(Duration::from_secs(2));
-            })
-            .expect("spawn the server thread");
+        let thread = ServerThread::spawn(format!("script-server-{}", addr.port()), move |stop| {
+            accept_loop(listener, state, script, stop)
+        });
         ScriptServer {
             addr,
             shared,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            _thread: thread,
         }
     }
 
@@ -324,17 +357,6 @@ impl ScriptServer {
     /// Waits until at least `n` requests have arrived; panics after `timeout`.
     pub fn wait_for_requests(&self, n: usize, timeout: Duration) -> Vec<Request> {
         self.wait_until(&format!("{n} requests"), timeout, |r| r.len() >= n)
-    }
-}
-
-impl Drop for ScriptServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
