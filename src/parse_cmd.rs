@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::cli::ParseArgs;
 use crate::output::{Format, PrintOptions, Printer, use_color};
-use crate::parse::{ItemRef, Parser};
+use crate::parse::{DISCARDED_AT_END, ItemRef, Parser};
 use crate::units::format_size;
 
 /// Everything `parse` needs, decided from the flags.
@@ -153,10 +153,7 @@ pub fn parse_stream(
         printer.flush().context("writing the output")?;
     }
     if parser.finish() {
-        writeln!(
-            err,
-            "ssecat: warning: the stream ended inside an event; its unterminated last block was discarded"
-        )?;
+        writeln!(err, "ssecat: warning: {DISCARDED_AT_END}")?;
     }
     if config.count {
         counts

@@ -17,7 +17,7 @@ use tokio::time::{sleep, sleep_until, timeout};
 
 use crate::cli::ListenArgs;
 use crate::output::{Format, PrintOptions, Printer, use_color};
-use crate::parse::{ItemRef, Parser};
+use crate::parse::{DISCARDED_AT_END, ItemRef, Parser};
 use crate::request::RequestSpec;
 use crate::units::format_duration;
 use policy::{Backoff, Verdict, classify};
@@ -349,7 +349,7 @@ impl<W: Write, L: Write> Session<'_, W, L> {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => {
                     if self.parser.finish() {
-                        self.warn("the stream ended inside an event; its unterminated last block was discarded");
+                        self.warn(DISCARDED_AT_END);
                     }
                     return Ok(Ended::EndOfStream);
                 }

@@ -32,6 +32,10 @@ use crate::units::format_size;
 #[doc(hidden)]
 pub mod fuzz;
 
+/// What to tell the user when [`Parser::finish`] discarded an unterminated last block.
+pub const DISCARDED_AT_END: &str =
+    "the stream ended inside an event; its unterminated last block was discarded";
+
 /// The default limit on one event (its data) and on one line: 16 MiB.
 pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 * 1024 * 1024;
 

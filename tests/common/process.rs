@@ -177,35 +177,34 @@ impl Running {
     /// Waits until stdout contains `needle`; fails the test (with the output so far) after
     /// `timeout` or if the process exits first.
     pub fn wait_stdout(&mut self, needle: &str, timeout: Duration) {
-        self.wait_output("stdout", needle, timeout, true);
+        self.wait_output(needle, timeout, true);
     }
 
     /// Waits until stderr contains `needle`, like [`Running::wait_stdout`].
     pub fn wait_stderr(&mut self, needle: &str, timeout: Duration) {
-        self.wait_output("stderr", needle, timeout, false);
+        self.wait_output(needle, timeout, false);
     }
 
-    fn wait_output(&mut self, which: &str, needle: &str, timeout: Duration, stdout: bool) {
+    fn wait_output(&mut self, needle: &str, timeout: Duration, stdout: bool) {
+        let which = if stdout { "stdout" } else { "stderr" };
+        let found = |this: &Self| {
+            let text = if stdout {
+                this.stdout_so_far()
+            } else {
+                this.stderr_so_far()
+            };
+            text.contains(needle)
+        };
         let deadline = Instant::now() + timeout;
         loop {
-            let text = if stdout {
-                self.stdout_so_far()
-            } else {
-                self.stderr_so_far()
-            };
-            if text.contains(needle) {
+            if found(self) {
                 return;
             }
             let exited = matches!(self.child.try_wait(), Ok(Some(_)));
             if exited || Instant::now() >= deadline {
                 // One last look: the readers may lag the exit.
                 std::thread::sleep(ms(50));
-                let text = if stdout {
-                    self.stdout_so_far()
-                } else {
-                    self.stderr_so_far()
-                };
-                if text.contains(needle) {
+                if found(self) {
                     return;
                 }
                 let why = if exited {
