@@ -25,10 +25,20 @@ pub enum Command {
     /// Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID.
     #[command(after_long_help = LISTEN_EXAMPLES)]
     Listen(Box<ListenArgs>),
+    /// Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page.
+    #[command(after_long_help = SERVE_EXAMPLES)]
+    Serve(Box<ServeArgs>),
     /// Parse a captured event stream (a file or stdin) and print its events.
     #[command(after_long_help = PARSE_EXAMPLES)]
     Parse(ParseArgs),
 }
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  ssecat serve --tick 1s
+  curl -d 'hello' 'http://127.0.0.1:8080/events?topic=chat&event=message'
+  tail -f app.log | ssecat serve --stdin --port 9000
+  ssecat serve --play capture.ndjson --speed 2 --loop --drop-after 20 --fail-rate 0.2";
 
 const PARSE_EXAMPLES: &str = "\
 Examples:
@@ -177,6 +187,226 @@ pub struct ListenArgs {
     /// When to colour the output.
     #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// `ssecat serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1].
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1",
+        hide_default_value = true
+    )]
+    pub bind: std::net::IpAddr,
+
+    /// Port to listen on; 0 picks a free one [default: 8080].
+    #[arg(
+        short = 'p',
+        long,
+        value_name = "N",
+        default_value_t = 8080,
+        hide_default_value = true
+    )]
+    pub port: u16,
+
+    /// Send `retry: MS` at the start of every stream.
+    #[arg(long, value_name = "MS")]
+    pub retry: Option<u64>,
+
+    /// Events kept for replay to clients that come back with Last-Event-ID [default: 1000].
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1000,
+        hide_default_value = true
+    )]
+    pub history: usize,
+
+    /// Forget events older than this (e.g. 10m) [default: never].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub history_ttl: Option<Duration>,
+
+    /// Events queued per subscriber before it counts as slow and is disconnected [default: 1024].
+    #[arg(long, value_name = "N", default_value_t = 1024, hide_default_value = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub client_queue: u32,
+
+    /// Send a keep-alive comment this often; 0 turns it off [default: 15s].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "15s", hide_default_value = true)]
+    pub keepalive: Duration,
+
+    /// Most event streams open at once; more get 503 [default: unlimited].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+
+    /// Largest publish request body [default: 1MiB].
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", hide_default_value = true, value_parser = parse_mem_size)]
+    pub max_body: usize,
+
+    /// Publishing needs `Authorization: Bearer TOKEN`.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SSECAT_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+
+    /// Subscribing needs `Authorization: Bearer TOKEN` or `?token=TOKEN`.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SSECAT_SUBSCRIBE_TOKEN",
+        hide_env_values = true
+    )]
+    pub subscribe_token: Option<String>,
+
+    /// Allowed CORS origin (repeatable) [default: any, `*`].
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
+
+    /// Publish a tick event this often (e.g. 1s, 100ms).
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, help_heading = "Generators")]
+    pub tick: Option<Duration>,
+
+    /// Event type of ticks [default: tick].
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "tick",
+        hide_default_value = true,
+        help_heading = "Generators"
+    )]
+    pub tick_event: String,
+
+    /// Topic of ticks [default: default].
+    #[arg(
+        long,
+        value_name = "TOPIC",
+        default_value = "default",
+        hide_default_value = true,
+        help_heading = "Generators"
+    )]
+    pub tick_topic: String,
+
+    /// Tick data with {n} {time} {ts_ms} {ts_us} {rand} [default: {"n":…,"time":"…","ts_ms":…}].
+    #[arg(long, value_name = "TEMPLATE", help_heading = "Generators")]
+    pub tick_data: Option<String>,
+
+    /// Publish each line of stdin as an event's data.
+    #[arg(long, help_heading = "Generators")]
+    pub stdin: bool,
+
+    /// With --stdin: each line is a JSON event object {"topic"?, "event"?, "data", "id"?}.
+    #[arg(long, requires = "stdin", help_heading = "Generators")]
+    pub stdin_json: bool,
+
+    /// Topic of events from stdin and playback [default: default].
+    #[arg(
+        long,
+        value_name = "TOPIC",
+        default_value = "default",
+        hide_default_value = true,
+        help_heading = "Generators"
+    )]
+    pub topic: String,
+
+    /// Publish a capture: NDJSON from `listen --json --timestamps` (timed by "t") or a raw
+    /// event stream (events 100ms apart).
+    #[arg(long, value_name = "FILE", help_heading = "Generators")]
+    pub play: Option<PathBuf>,
+
+    /// Playback speed factor (2 = twice as fast) [default: 1].
+    #[arg(long, value_name = "X", default_value_t = 1.0, hide_default_value = true, value_parser = parse_speed, help_heading = "Generators")]
+    pub speed: f64,
+
+    /// Play the capture again and again.
+    #[arg(long = "loop", requires = "play", help_heading = "Generators")]
+    pub loop_play: bool,
+
+    /// Close each stream after N events.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Faults")]
+    pub drop_after: Option<u64>,
+
+    /// Fail this fraction (0 to 1) of new event streams with --fail-status.
+    #[arg(long, value_name = "P", value_parser = parse_probability, help_heading = "Faults")]
+    pub fail_rate: Option<f64>,
+
+    /// Status code for --fail-rate [default: 503].
+    #[arg(long, value_name = "CODE", default_value_t = 503, hide_default_value = true, value_parser = clap::value_parser!(u16).range(400..600), help_heading = "Faults")]
+    pub fail_status: u16,
+
+    /// Wait this long before answering a subscriber.
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, help_heading = "Faults")]
+    pub latency: Option<Duration>,
+
+    /// Write streams in pieces of BYTES, DELAY apart (e.g. 3:10ms).
+    #[arg(long, value_name = "BYTES:DELAY", value_parser = parse_drip, help_heading = "Faults")]
+    pub drip: Option<(usize, Duration)>,
+
+    /// Line ending of the streams [default: lf].
+    #[arg(long, value_name = "EOL", value_enum, default_value_t = LineEnding::Lf, hide_default_value = true, help_heading = "Faults")]
+    pub line_ending: LineEnding,
+
+    /// Seed for random faults and {rand}, to repeat a run exactly.
+    #[arg(long, value_name = "N", help_heading = "Faults")]
+    pub seed: Option<u64>,
+
+    /// Say nothing on stderr but errors.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// When to colour the log.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// The line ending `serve` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LineEnding {
+    /// `\n`
+    Lf,
+    /// `\r\n`
+    Crlf,
+    /// `\r`
+    Cr,
+}
+
+impl LineEnding {
+    /// The bytes of this line ending.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineEnding::Lf => "\n",
+            LineEnding::Crlf => "\r\n",
+            LineEnding::Cr => "\r",
+        }
+    }
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("`{text}` is not a positive number")),
+    }
+}
+
+fn parse_probability(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{text}` is not a probability between 0 and 1")),
+    }
+}
+
+fn parse_drip(text: &str) -> Result<(usize, Duration), String> {
+    let (bytes, delay) = text
+        .split_once(':')
+        .ok_or_else(|| format!("`{text}` is not BYTES:DELAY (e.g. 3:10ms)"))?;
+    let bytes = match bytes.trim().parse::<usize>() {
+        Ok(n) if n > 0 => n,
+        _ => return Err(format!("`{bytes}` is not a positive number of bytes")),
+    };
+    Ok((bytes, parse_duration(delay.trim())?))
 }
 
 /// `ssecat parse [FILE]`.

@@ -20,6 +20,10 @@
 //! listen/       `ssecat listen`: connect → stream → parser → filter → printer, and the
 //!               reconnect policy (listen/policy.rs: status rules, Retry-After, backoff).
 //!               Builds its own current-thread tokio runtime.
+//! serve/        `ssecat serve`: hyper 1 server (HTTP/1.1 and h2c) on a multi-thread runtime;
+//!               hub.rs (topics, fan-out of events encoded once, history, replay), routes.rs
+//!               (the HTTP API), stream.rs (one subscriber's body: replay, queue, faults),
+//!               generate.rs (keep-alives, ticks, stdin, playback), log.rs, viewer.html
 //! parse_cmd.rs  `ssecat parse`: file or stdin → parser → printer
 //! ```
 //!
@@ -27,6 +31,9 @@
 //! - listen: flags → [`request::RequestSpec`] → reqwest response bytes → [`parse::Parser`] →
 //!   event filter → [`output::Printer`] → stdout; lifecycle (connected, reconnecting in 3s,
 //!   Last-Event-ID) → stderr.
+//! - serve: publish (HTTP POST, tick, stdin, playback) → [`serve::hub::Hub`] → encoded once
+//!   into shared `Bytes` → each subscriber's bounded queue → its connection's body; the history
+//!   keeps the same bytes for replay.
 //! - parse: file/stdin bytes → the same parser → the same printer; size errors → stderr.
 
 pub mod cli;
@@ -38,6 +45,7 @@ pub mod output;
 pub mod parse;
 pub mod parse_cmd;
 pub mod request;
+pub mod serve;
 pub mod units;
 
 use cli::{Cli, Command};
@@ -46,6 +54,7 @@ use cli::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Listen(args) => listen::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Parse(args) => parse_cmd::run(&args),
     }
 }

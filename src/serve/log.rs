@@ -1,0 +1,101 @@
+//! serve's log on stderr: one line per connect, disconnect (with its reason), publish and fault,
+//! each stamped with the UTC time of day and coloured by kind when stderr is a terminal.
+
+use std::io::Write;
+use std::time::SystemTime;
+
+use colored::{Color, Colorize};
+
+use super::hub::Topics;
+use super::stream::EndReason;
+use crate::units::format_size;
+
+/// Where serve says what happens.
+#[derive(Debug, Clone, Copy)]
+pub struct Log {
+    /// Only errors.
+    pub quiet: bool,
+    /// Colour the kinds.
+    pub color: bool,
+}
+
+impl Log {
+    /// A subscriber connected.
+    pub fn connect(
+        &self,
+        peer: &str,
+        topics: &Topics,
+        last_event_id: Option<&str>,
+        replayed: usize,
+    ) {
+        let resume = match last_event_id {
+            Some(id) => format!(" last-event-id={id:?} replayed={replayed}"),
+            None => String::new(),
+        };
+        self.line(
+            "connect",
+            Color::Green,
+            &format!("{peer} topics={topics}{resume}"),
+        );
+    }
+
+    /// A subscriber's stream ended.
+    pub fn disconnect(&self, peer: &str, topics: &Topics, events: u64, bytes: u64, why: EndReason) {
+        let color = match why {
+            EndReason::Slow => Color::Red,
+            _ => Color::Yellow,
+        };
+        let text = format!(
+            "{peer} topics={topics} events={events} sent={} ({why})",
+            format_size(bytes)
+        );
+        self.line("disconnect", color, &text);
+    }
+
+    /// Events were published.
+    pub fn publish(&self, source: &str, count: usize, last_id: &str, delivered: usize) {
+        let events = if count == 1 {
+            format!("id={last_id}")
+        } else {
+            format!("{count} events, last id={last_id}")
+        };
+        self.line(
+            "publish",
+            Color::Cyan,
+            &format!("{source} {events} delivered={delivered}"),
+        );
+    }
+
+    /// A fault was injected.
+    pub fn fault(&self, peer: &str, what: &str) {
+        self.line("fault", Color::Magenta, &format!("{peer} {what}"));
+    }
+
+    /// Anything else worth a line.
+    pub fn info(&self, text: &str) {
+        self.line("serve", Color::Blue, text);
+    }
+
+    /// A problem: shown even with -q.
+    pub fn warn(&self, text: &str) {
+        self.write("warning", Color::Red, text);
+    }
+
+    fn line(&self, kind: &str, color: Color, text: &str) {
+        if !self.quiet {
+            self.write(kind, color, text);
+        }
+    }
+
+    fn write(&self, kind: &str, color: Color, text: &str) {
+        let stamp = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+        let time = stamp.get(11..23).unwrap_or(&stamp);
+        let kind = format!("{kind:<10}");
+        let line = if self.color {
+            format!("{} {} {text}\n", time.dimmed(), kind.color(color).bold())
+        } else {
+            format!("{time} {kind} {text}\n")
+        };
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    }
+}

@@ -1,0 +1,342 @@
+//! `ssecat serve`: a mock SSE server.
+//!
+//! - mod.rs      the config (from the flags), the accept loop and shutdown
+//! - hub.rs      topics, fan-out of events encoded once, history and replay
+//! - routes.rs   the HTTP API: subscribe, publish, stats, health, the viewer page, CORS, tokens
+//! - stream.rs   one subscriber's response body: prelude, replay, live queue, faults
+//! - generate.rs generators publishing through the hub: ticks, stdin, playback of captures
+//! - log.rs      one coloured stderr line per connect, disconnect, publish and fault
+//!
+//! [`serve`] takes an already-bound listener and a shutdown future, so tests run it in-process
+//! on port 0; [`run`] is the command-line entry point around it.
+
+pub mod generate;
+pub mod hub;
+mod log;
+mod routes;
+mod stream;
+
+use std::future::Future;
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+use crate::cli::ServeArgs;
+use crate::output::ColorChoice;
+use hub::{Hub, HubConfig};
+pub use log::Log;
+
+/// Everything `serve` needs, decided from the flags.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Where to listen.
+    pub addr: SocketAddr,
+    /// History, queue and line-ending settings.
+    pub hub: HubConfig,
+    /// `retry:` sent at the start of every stream.
+    pub retry: Option<u64>,
+    /// Keep-alive comment period (`None`: off).
+    pub keepalive: Option<Duration>,
+    /// Most event streams at once.
+    pub max_streams: Option<usize>,
+    /// Largest publish body.
+    pub max_body: usize,
+    /// Bearer token needed to publish.
+    pub token: Option<String>,
+    /// Bearer (or `?token=`) token needed to subscribe.
+    pub subscribe_token: Option<String>,
+    /// Allowed CORS origins; empty means any (`*`).
+    pub cors_origins: Vec<String>,
+    /// The generators to run.
+    pub generators: Generators,
+    /// The faults to inject.
+    pub faults: Faults,
+    /// The stderr log.
+    pub log: Log,
+}
+
+/// Generators: each publishes through the hub.
+#[derive(Debug, Clone, Default)]
+pub struct Generators {
+    /// Tick period, event type, topic and data template.
+    pub tick: Option<Tick>,
+    /// Publish stdin lines (`Some(true)`: each line is a JSON event object).
+    pub stdin: Option<bool>,
+    /// Play a capture.
+    pub play: Option<Play>,
+    /// Topic for stdin and playback events.
+    pub topic: String,
+}
+
+/// `--tick` and its options.
+#[derive(Debug, Clone)]
+pub struct Tick {
+    /// How often.
+    pub every: Duration,
+    /// The event type.
+    pub event: String,
+    /// The topic.
+    pub topic: String,
+    /// The data template; `None` is the default JSON.
+    pub template: Option<String>,
+}
+
+/// `--play` and its options.
+#[derive(Debug, Clone)]
+pub struct Play {
+    /// The capture's file.
+    pub file: PathBuf,
+    /// Its events, read at start.
+    pub events: Arc<Vec<generate::Timed>>,
+    /// Speed factor.
+    pub speed: f64,
+    /// Start again at the end.
+    pub repeat: bool,
+}
+
+/// Faults for testing clients.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Close each stream after this many events.
+    pub drop_after: Option<u64>,
+    /// Fraction of new streams failed, and the status they get.
+    pub fail: Option<(f64, u16)>,
+    /// Delay before a subscriber's response.
+    pub latency: Option<Duration>,
+    /// Write in pieces of this many bytes, this far apart.
+    pub drip: Option<(usize, Duration)>,
+    /// Seed for random faults and `{rand}`.
+    pub seed: Option<u64>,
+}
+
+impl ServeConfig {
+    /// Turns the flags into a config.
+    pub fn from_args(args: &ServeArgs) -> anyhow::Result<Self> {
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stderr().is_terminal()
+            }
+        };
+        let tick = args.tick.map(|every| Tick {
+            every,
+            event: args.tick_event.clone(),
+            topic: args.tick_topic.clone(),
+            template: args.tick_data.clone(),
+        });
+        if tick.as_ref().is_some_and(|t| t.every.is_zero()) {
+            return Err(crate::exit::UsageError("--tick must be longer than 0".into()).into());
+        }
+        Ok(ServeConfig {
+            addr: SocketAddr::new(args.bind, args.port),
+            hub: HubConfig {
+                history: args.history,
+                history_ttl: args.history_ttl,
+                client_queue: args.client_queue as usize,
+                line_ending: args.line_ending.as_str(),
+            },
+            retry: args.retry,
+            keepalive: (!args.keepalive.is_zero()).then_some(args.keepalive),
+            max_streams: args.max_connections,
+            max_body: args.max_body,
+            token: args.token.clone(),
+            subscribe_token: args.subscribe_token.clone(),
+            cors_origins: args.cors_origins.clone(),
+            generators: Generators {
+                tick,
+                stdin: args.stdin.then_some(args.stdin_json),
+                play: match &args.play {
+                    None => None,
+                    Some(file) => Some(Play {
+                        events: Arc::new(generate::load_capture(file, &args.topic)?),
+                        file: file.clone(),
+                        speed: args.speed,
+                        repeat: args.loop_play,
+                    }),
+                },
+                topic: args.topic.clone(),
+            },
+            faults: Faults {
+                drop_after: args.drop_after,
+                fail: args.fail_rate.map(|p| (p, args.fail_status)),
+                latency: args.latency,
+                drip: args.drip,
+                seed: args.seed,
+            },
+            log: Log {
+                quiet: args.quiet,
+                color,
+            },
+        })
+    }
+}
+
+/// Connection and traffic counters for `/stats`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// TCP connections open now.
+    pub connections_now: AtomicU64,
+    /// TCP connections accepted since start.
+    pub connections_total: AtomicU64,
+    /// Event streams open now.
+    pub streams_now: AtomicU64,
+    /// Event streams opened since start.
+    pub streams_total: AtomicU64,
+    /// Bytes written to event streams.
+    pub bytes_sent: AtomicU64,
+    /// Faults injected.
+    pub faults: AtomicU64,
+}
+
+/// State shared by every connection and generator.
+#[derive(Debug)]
+pub struct App {
+    /// The settings.
+    pub config: ServeConfig,
+    /// The broadcaster.
+    pub hub: Hub,
+    /// Counters.
+    pub stats: Stats,
+    /// The stderr log.
+    pub log: Log,
+    /// When the server started.
+    pub started: Instant,
+    /// Randomness for faults and `{rand}` (seeded with `--seed`).
+    pub rng: Mutex<fastrand::Rng>,
+}
+
+impl App {
+    /// Shared state for a server with this config.
+    pub fn new(config: ServeConfig) -> Arc<Self> {
+        let rng = match config.faults.seed {
+            Some(seed) => fastrand::Rng::with_seed(seed),
+            None => fastrand::Rng::new(),
+        };
+        Arc::new(App {
+            hub: Hub::new(config.hub.clone()),
+            log: config.log,
+            config,
+            stats: Stats::default(),
+            started: Instant::now(),
+            rng: Mutex::new(rng),
+        })
+    }
+
+    /// A random number in `0.0..1.0` from the (possibly seeded) generator.
+    pub fn random(&self) -> f64 {
+        self.rng.lock().unwrap_or_else(|e| e.into_inner()).f64()
+    }
+}
+
+/// How long shutdown waits for connections to finish before it drops them.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
+/// Serves on `listener` until `shutdown` completes, then ends every stream, waits briefly for
+/// connections to close, and returns.
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let mut tasks = JoinSet::new();
+    generate::start(&app, &mut tasks);
+    let graceful = GracefulShutdown::new();
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(hyper_util::rt::TokioTimer::new());
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(err) => {
+                    // Out of file descriptors and the like: say so, breathe, go on.
+                    app.log.warn(&format!("accept failed: {err}"));
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        app.stats.connections_now.fetch_add(1, Ordering::Relaxed);
+        app.stats.connections_total.fetch_add(1, Ordering::Relaxed);
+        let kill = Arc::new(Notify::new());
+        let service = routes::service(app.clone(), peer, kill.clone());
+        let conn = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        let app = app.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = conn => {}
+                () = kill.notified() => {}
+            }
+            app.stats.connections_now.fetch_sub(1, Ordering::Relaxed);
+        });
+    }
+    drop(listener);
+    app.log.info("shutting down");
+    app.hub.close();
+    tasks.shutdown().await;
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    Ok(())
+}
+
+/// Runs `ssecat serve` until Ctrl-C or SIGTERM.
+pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
+    let config = ServeConfig::from_args(args)?;
+    colored::control::set_override(config.log.color);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.addr))?;
+        let addr = listener.local_addr()?;
+        let app = App::new(config);
+        // This line is the one a script waits for; it is printed even with -q.
+        eprintln!("ssecat serve: listening on http://{addr}/ (events at /events, viewer at /)");
+        serve(app, listener, shutdown_signal()).await
+    })
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

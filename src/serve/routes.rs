@@ -1,0 +1,596 @@
+//! The HTTP API.
+//!
+//! | route            | what                                                            |
+//! |------------------|-----------------------------------------------------------------|
+//! | `GET /events`    | subscribe: `?topic=` (repeatable, `*` = all), Last-Event-ID or `?lastEventId=` resumes, `?token=` |
+//! | `POST /events`   | publish: raw body (`?topic= &event= &id= &retry=`) or JSON object / array |
+//! | `GET /stats`     | counters as JSON                                                |
+//! | `GET /health`    | `{"status":"ok"}`                                               |
+//! | `GET /`          | the viewer page                                                 |
+//! | `OPTIONS *`      | CORS preflight                                                  |
+//!
+//! Errors are JSON, `{"error": "…"}`, with a 4xx status: 400 bad input, 401 token, 404 path,
+//! 405 method, 413 body too large; 503 when the stream limit is reached.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Either, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::service::Service;
+use hyper::{Method, Request, Response, StatusCode, Version};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use super::App;
+use super::hub::{Publish, Topics};
+use super::stream::EventStream;
+
+/// A response body: a whole one, or an event stream.
+pub type ServeBody = Either<Full<Bytes>, EventStream>;
+
+/// The viewer page, embedded in the binary.
+const VIEWER: &str = include_str!("viewer.html");
+
+/// Most topics one stream may follow.
+const MAX_TOPICS: usize = 64;
+/// Longest topic name.
+const MAX_TOPIC_LEN: usize = 256;
+
+/// The service for one connection from `peer`. `kill` drops the connection (a slow subscriber).
+pub fn service(
+    app: Arc<App>,
+    peer: SocketAddr,
+    kill: Arc<Notify>,
+) -> impl Service<
+    Request<Incoming>,
+    Response = Response<ServeBody>,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response<ServeBody>, Infallible>> + Send,
+> + Clone {
+    hyper::service::service_fn(move |req| {
+        let app = app.clone();
+        let kill = kill.clone();
+        async move { Ok(handle(app, peer, kill, req).await) }
+    })
+}
+
+async fn handle(
+    app: Arc<App>,
+    peer: SocketAddr,
+    kill: Arc<Notify>,
+    req: Request<Incoming>,
+) -> Response<ServeBody> {
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    let method = req.method().clone();
+    let mut response = match (req.uri().path(), &method) {
+        (_, &Method::OPTIONS) => preflight(&app, origin.as_ref()),
+        ("/events", &Method::GET) => subscribe(&app, peer, kill, req).await,
+        ("/events", &Method::POST) => publish(&app, peer, req).await,
+        ("/stats", &Method::GET) => stats(&app),
+        ("/health", &Method::GET) => json_response(StatusCode::OK, &json!({"status": "ok"})),
+        ("/", &Method::GET) => {
+            let mut r = full(StatusCode::OK, VIEWER);
+            set(&mut r, header::CONTENT_TYPE, "text/html; charset=utf-8");
+            set(&mut r, header::CACHE_CONTROL, "no-cache");
+            r
+        }
+        ("/events", _) => not_allowed("GET, POST, OPTIONS"),
+        ("/stats" | "/health" | "/", _) => not_allowed("GET, OPTIONS"),
+        (path, _) => error(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "no route for {path}; try GET /events, POST /events, GET /stats, GET /health or GET /"
+            ),
+        ),
+    };
+    cors(&app, origin.as_ref(), response.headers_mut());
+    response
+}
+
+async fn subscribe(
+    app: &Arc<App>,
+    peer: SocketAddr,
+    kill: Arc<Notify>,
+    req: Request<Incoming>,
+) -> Response<ServeBody> {
+    let query = Query::parse(req.uri().query());
+    if let Some(token) = &app.config.subscribe_token {
+        let given = bearer(req.headers()).or(query.first("token"));
+        if !given.is_some_and(|g| same(g, token)) {
+            return unauthorized(
+                "subscribing needs the subscribe token (Authorization: Bearer, or ?token=)",
+            );
+        }
+    }
+    let topics = match topics(&query) {
+        Ok(t) => t,
+        Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
+    };
+    let last_event_id = req
+        .headers()
+        .get("last-event-id")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .or_else(|| query.first("lastEventId").map(str::to_owned))
+        .filter(|id| !id.is_empty());
+
+    let now = app.stats.streams_now.fetch_add(1, Ordering::Relaxed);
+    if app
+        .config
+        .max_streams
+        .is_some_and(|max| now as usize >= max)
+    {
+        app.stats.streams_now.fetch_sub(1, Ordering::Relaxed);
+        app.log.fault(
+            &peer.to_string(),
+            "refused: --max-connections reached (503)",
+        );
+        let mut r = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many event streams open (--max-connections)",
+        );
+        set(&mut r, header::RETRY_AFTER, "1");
+        return r;
+    }
+    let faults = &app.config.faults;
+    if let Some((rate, status)) = faults.fail {
+        if app.random() < rate {
+            app.stats.streams_now.fetch_sub(1, Ordering::Relaxed);
+            app.stats.faults.fetch_add(1, Ordering::Relaxed);
+            app.log.fault(
+                &peer.to_string(),
+                &format!("--fail-rate: answered {status}"),
+            );
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            return error(status, "injected failure (--fail-rate)");
+        }
+    }
+    if let Some(delay) = faults.latency {
+        app.stats.faults.fetch_add(1, Ordering::Relaxed);
+        app.log.fault(
+            &peer.to_string(),
+            &format!(
+                "--latency: waiting {}",
+                crate::units::format_duration(delay)
+            ),
+        );
+        tokio::time::sleep(delay).await;
+    }
+    let (sub, replay) = match app.hub.subscribe(topics, last_event_id.as_deref(), kill) {
+        Ok(pair) => pair,
+        Err(msg) => {
+            app.stats.streams_now.fetch_sub(1, Ordering::Relaxed);
+            return error(StatusCode::SERVICE_UNAVAILABLE, msg);
+        }
+    };
+    app.stats.streams_total.fetch_add(1, Ordering::Relaxed);
+    let eol = app.config.hub.line_ending;
+    let mut prelude = format!(":ssecat serve: subscribed to {}{eol}", sub.topics);
+    if let Some(note) = &replay.note {
+        prelude.push_str(&format!(":{note}{eol}"));
+        app.log.warn(&format!("{peer} {note}"));
+    }
+    if let Some(ms) = app.config.retry {
+        prelude.push_str(&format!("retry: {ms}{eol}"));
+    }
+    prelude.push_str(eol);
+    let peer = peer.to_string();
+    app.log.connect(
+        &peer,
+        &sub.topics,
+        last_event_id.as_deref(),
+        replay.events.len(),
+    );
+    let body = EventStream::new(app.clone(), sub, peer, Bytes::from(prelude), replay.events);
+    let mut r = Response::new(Either::Right(body));
+    set(
+        &mut r,
+        header::CONTENT_TYPE,
+        "text/event-stream; charset=utf-8",
+    );
+    set(&mut r, header::CACHE_CONTROL, "no-cache, no-store");
+    set(&mut r, "x-accel-buffering", "no");
+    if req.version() == Version::HTTP_11 {
+        set(&mut r, header::CONNECTION, "keep-alive");
+    }
+    r
+}
+
+fn topics(query: &Query) -> Result<Topics, String> {
+    let names = query.all("topic");
+    if names.contains(&"*") {
+        return Ok(Topics::All);
+    }
+    if names.len() > MAX_TOPICS {
+        return Err(format!("at most {MAX_TOPICS} topics per stream"));
+    }
+    let mut list: Vec<Arc<str>> = Vec::new();
+    for name in names {
+        check_topic(name)?;
+        if !list.iter().any(|t| &**t == name) {
+            list.push(Arc::from(name));
+        }
+    }
+    if list.is_empty() {
+        list.push(Arc::from("default"));
+    }
+    Ok(Topics::Some(list))
+}
+
+fn check_topic(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > MAX_TOPIC_LEN {
+        return Err(format!("a topic name is 1 to {MAX_TOPIC_LEN} bytes"));
+    }
+    Ok(())
+}
+
+async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Response<ServeBody> {
+    if let Some(token) = &app.config.token {
+        if !bearer(req.headers()).is_some_and(|g| same(g, token)) {
+            return unauthorized("publishing needs the token (Authorization: Bearer TOKEN)");
+        }
+    }
+    let query = Query::parse(req.uri().query());
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    let max = app.config.max_body;
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "the body is over --max-body ({})",
+                crate::units::format_size(max as u64)
+            ),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return too_large();
+    }
+    let body = match Limited::new(req.into_body(), max).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) if err.is::<http_body_util::LengthLimitError>() => return too_large(),
+        Err(err) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("cannot read the body: {err}"),
+            );
+        }
+    };
+    let defaults = match Publish::from_query(&query) {
+        Ok(p) => p,
+        Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
+    };
+    let events = if is_json {
+        serde_json::from_slice::<Value>(&body)
+            .map_err(|e| format!("the body is not valid JSON: {e}"))
+            .and_then(|value| events_from_json(value, &defaults))
+    } else {
+        match String::from_utf8(body.to_vec()) {
+            Ok(data) => Ok(vec![Publish { data, ..defaults }]),
+            Err(_) => Err("the body is not UTF-8 text".to_owned()),
+        }
+    };
+    let events = match events.and_then(validate) {
+        Ok(events) => events,
+        Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
+    };
+    let count = events.len();
+    match app.hub.publish(events) {
+        Ok(p) => {
+            app.log
+                .publish(&format!("{peer} POST"), count, &p.id, p.delivered);
+            json_response(
+                StatusCode::OK,
+                &json!({"id": p.id, "delivered": p.delivered}),
+            )
+        }
+        Err(msg) => error(StatusCode::SERVICE_UNAVAILABLE, msg),
+    }
+}
+
+impl Publish {
+    /// The fields given as query parameters (`topic`, `event`, `id`, `retry`).
+    fn from_query(query: &Query) -> Result<Publish, String> {
+        let retry = match query.first("retry") {
+            None => None,
+            Some(r) => Some(
+                r.parse::<u64>()
+                    .map_err(|_| format!("retry={r:?} is not a number of milliseconds"))?,
+            ),
+        };
+        Ok(Publish {
+            topic: query.first("topic").unwrap_or_default().to_owned(),
+            event: query.first("event").unwrap_or_default().to_owned(),
+            data: String::new(),
+            id: query.first("id").map(str::to_owned),
+            retry,
+        })
+    }
+}
+
+/// Events from a JSON object or an array of them; fields missing fall back to `defaults`.
+pub fn events_from_json(value: Value, defaults: &Publish) -> Result<Vec<Publish>, String> {
+    match value {
+        Value::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| event_from_json(v, defaults).map_err(|e| format!("event {i}: {e}")))
+            .collect(),
+        v => Ok(vec![event_from_json(v, defaults)?]),
+    }
+}
+
+/// One event from a JSON object `{"topic"?, "event"?, "data", "id"?, "retry"?}`. A `data` that
+/// is not a string is sent as compact JSON.
+pub fn event_from_json(value: Value, defaults: &Publish) -> Result<Publish, String> {
+    let Value::Object(map) = value else {
+        return Err(
+            "expected an object {\"data\": …} (with optional topic, event, id, retry)".into(),
+        );
+    };
+    let mut p = Publish {
+        data: String::new(),
+        ..defaults.clone()
+    };
+    let mut has_data = false;
+    for (key, v) in map {
+        let text = |v: Value| match v {
+            Value::String(s) => Ok(s),
+            Value::Number(n) if key == "id" => Ok(n.to_string()),
+            other => Err(format!("\"{key}\" must be a string, not {other}")),
+        };
+        match key.as_str() {
+            "data" => {
+                has_data = true;
+                p.data = match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+            }
+            "topic" => p.topic = text(v)?,
+            "event" => p.event = text(v)?,
+            "id" => p.id = Some(text(v)?),
+            "retry" => {
+                p.retry = Some(
+                    v.as_u64()
+                        .ok_or("\"retry\" must be a whole number of milliseconds")?,
+                );
+            }
+            other => {
+                return Err(format!(
+                    "unknown field \"{other}\" (expected topic, event, data, id, retry)"
+                ));
+            }
+        }
+    }
+    if !has_data {
+        return Err("missing \"data\"".into());
+    }
+    Ok(p)
+}
+
+/// Rejects what cannot go on the wire.
+pub fn validate(events: Vec<Publish>) -> Result<Vec<Publish>, String> {
+    if events.is_empty() {
+        return Err("nothing to publish: the array is empty".into());
+    }
+    for p in &events {
+        if p.topic == "*" {
+            return Err("cannot publish to topic \"*\"; name a topic".into());
+        }
+        if !p.topic.is_empty() {
+            check_topic(&p.topic)?;
+        }
+        if p.event.contains(['\r', '\n']) {
+            return Err("an event type cannot contain a line break".into());
+        }
+        if let Some(id) = &p.id {
+            if id.contains(['\r', '\n', '\0']) {
+                return Err("an id cannot contain a line break or NUL".into());
+            }
+        }
+    }
+    Ok(events)
+}
+
+fn stats(app: &App) -> Response<ServeBody> {
+    let (subscribers, per_topic) = app.hub.subscribers();
+    let s = &app.stats;
+    let c = &app.hub.counters;
+    let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+    let topics: serde_json::Map<String, Value> =
+        per_topic.into_iter().map(|(t, n)| (t, json!(n))).collect();
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "uptime_secs": app.started.elapsed().as_secs_f64(),
+            "connections": {"now": get(&s.connections_now), "total": get(&s.connections_total)},
+            "streams": {"now": get(&s.streams_now), "total": get(&s.streams_total)},
+            "subscribers": subscribers,
+            "subscribers_per_topic": topics,
+            "events_published": get(&c.events_published),
+            "events_in_history": app.hub.history_len(),
+            "bytes_sent": get(&s.bytes_sent),
+            "replays": get(&c.replays),
+            "events_replayed": get(&c.events_replayed),
+            "slow_disconnects": get(&c.slow_disconnects),
+            "faults_injected": get(&s.faults),
+            "event_types": app.hub.event_types(),
+        }),
+    )
+}
+
+fn preflight(app: &App, origin: Option<&HeaderValue>) -> Response<ServeBody> {
+    if !app.config.cors_origins.is_empty() && allowed_origin(app, origin).is_none() {
+        return error(StatusCode::FORBIDDEN, "origin not allowed (--cors-origin)");
+    }
+    let mut r = full(StatusCode::NO_CONTENT, "");
+    set(
+        &mut r,
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        "GET, POST, OPTIONS",
+    );
+    set(
+        &mut r,
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        "Last-Event-ID, Content-Type, Authorization, Cache-Control, Accept",
+    );
+    set(&mut r, header::ACCESS_CONTROL_MAX_AGE, "86400");
+    r
+}
+
+fn allowed_origin<'a>(app: &App, origin: Option<&'a HeaderValue>) -> Option<&'a HeaderValue> {
+    let origin = origin?;
+    let text = origin.to_str().ok()?;
+    app.config
+        .cors_origins
+        .iter()
+        .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(text))
+        .then_some(origin)
+}
+
+fn cors(app: &App, origin: Option<&HeaderValue>, headers: &mut HeaderMap) {
+    if app.config.cors_origins.is_empty() {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    } else {
+        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+        if let Some(o) = allowed_origin(app, origin) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o.clone());
+        }
+    }
+}
+
+/// The token from `Authorization: Bearer …`.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Compares tokens in time independent of where they differ.
+fn same(given: &str, expected: &str) -> bool {
+    let (a, b) = (given.as_bytes(), expected.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Decoded query parameters, in order.
+struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn parse(query: Option<&str>) -> Self {
+        Query(
+            form_urlencoded::parse(query.unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    fn first(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn all(&self, key: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+fn full(status: StatusCode, body: impl Into<Bytes>) -> Response<ServeBody> {
+    let mut r = Response::new(Either::Left(Full::new(body.into())));
+    *r.status_mut() = status;
+    r
+}
+
+fn set(r: &mut Response<ServeBody>, name: impl header::IntoHeaderName, value: &'static str) {
+    r.headers_mut()
+        .insert(name, HeaderValue::from_static(value));
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response<ServeBody> {
+    let mut r = full(status, format!("{value}\n"));
+    set(&mut r, header::CONTENT_TYPE, "application/json");
+    r
+}
+
+fn error(status: StatusCode, message: &str) -> Response<ServeBody> {
+    json_response(status, &json!({"error": message}))
+}
+
+fn unauthorized(message: &str) -> Response<ServeBody> {
+    let mut r = error(StatusCode::UNAUTHORIZED, message);
+    set(&mut r, header::WWW_AUTHENTICATE, "Bearer");
+    r
+}
+
+fn not_allowed(allow: &'static str) -> Response<ServeBody> {
+    let mut r = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("method not allowed here; use {allow}"),
+    );
+    set(&mut r, header::ALLOW, allow);
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_events_take_defaults_and_compact_non_string_data() {
+        let defaults = Publish {
+            topic: "t".into(),
+            ..Publish::default()
+        };
+        let v: Value = serde_json::from_str(
+            r#"[{"data": {"a": [1, 2]}}, {"data": "x", "id": 7, "event": "e"}]"#,
+        )
+        .unwrap();
+        let events = events_from_json(v, &defaults).unwrap();
+        assert_eq!(events[0].data, r#"{"a":[1,2]}"#);
+        assert_eq!(events[0].topic, "t");
+        assert_eq!(events[1].id.as_deref(), Some("7"));
+        assert_eq!(events[1].event, "e");
+    }
+
+    #[test]
+    fn json_events_reject_typos_and_missing_data() {
+        let d = Publish::default();
+        let err = event_from_json(serde_json::json!({"dta": "x"}), &d).unwrap_err();
+        assert!(err.contains("unknown field \"dta\""), "{err}");
+        let err = event_from_json(serde_json::json!({"event": "x"}), &d).unwrap_err();
+        assert!(err.contains("missing \"data\""), "{err}");
+        let err = events_from_json(serde_json::json!([{"data": 1}, 3]), &d).unwrap_err();
+        assert!(err.starts_with("event 1:"), "{err}");
+    }
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abd", "abc"));
+        assert!(!same("ab", "abc"));
+    }
+}
