@@ -36,6 +36,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub mod listen;
 pub mod process;
+pub mod serve;
 
 #[allow(unused_imports)]
 pub use process::{Outcome, Running, Ssecat, command, ssecat};

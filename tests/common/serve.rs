@@ -1,0 +1,254 @@
+//! Helpers for the `serve` tests: an in-process `ssecat serve` on 127.0.0.1 port 0, configured
+//! from real command-line flags, and a subscriber that reads its stream with reqwest and the
+//! project's own parser.
+//!
+//! ```ignore
+//! let srv = serve(&["--history", "10"]);
+//! let mut sub = Sub::open(&srv.url("/events?topic=a")).await;
+//! publish(&srv.url("/events?topic=a"), "hello").await;
+//! assert_eq!(sub.next_event().await.unwrap().data, "hello");
+//! ```
+
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser as _;
+use serde_json::Value;
+use ssecat::cli::{Cli, Command};
+use ssecat::event::Event;
+use ssecat::parse::{Item, Parser};
+use ssecat::serve::{App, ServeConfig};
+
+use super::{ServerThread, WAIT};
+
+/// An in-process server; stops when dropped (streams end, the thread is joined).
+pub struct Serve {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its shared state: hub, counters.
+    pub app: Arc<App>,
+    _thread: ServerThread,
+}
+
+/// Starts `ssecat serve --port 0 -q ARGS…` in-process. Panics on bad flags.
+pub fn serve(args: &[&str]) -> Serve {
+    let argv = ["ssecat", "serve", "--port", "0", "-q"]
+        .into_iter()
+        .chain(args.iter().copied());
+    let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("bad serve flags {args:?}: {e}"));
+    let Command::Serve(serve_args) = cli.command else {
+        unreachable!("parsed as serve")
+    };
+    let config = ServeConfig::from_args(&serve_args).expect("serve config");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener
+        .set_nonblocking(true)
+        .expect("non-blocking listener");
+    let addr = listener.local_addr().expect("local addr");
+    let app = App::new(config);
+    let server_app = app.clone();
+    let thread = ServerThread::spawn(format!("serve-{addr}"), move |stop| async move {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+        ssecat::serve::serve(server_app, listener, async {
+            let _ = stop.await;
+        })
+        .await
+        .expect("serve");
+    });
+    Serve {
+        addr,
+        app,
+        _thread: thread,
+    }
+}
+
+impl Serve {
+    /// `http://127.0.0.1:PORT` + `path` (which may carry a query).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// `GET /stats` as JSON.
+    pub async fn stats(&self) -> Value {
+        let resp = reqwest::get(self.url("/stats")).await.expect("GET /stats");
+        let text = resp.text().await.expect("stats body");
+        serde_json::from_str(&text).expect("stats JSON")
+    }
+
+    /// Waits until `/stats` says `subscribers` is `n`.
+    pub async fn wait_subscribers(&self, n: u64) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let stats = self.stats().await;
+            if stats["subscribers"] == n {
+                return;
+            }
+            assert!(Instant::now() < deadline, "never {n} subscribers: {stats}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// `POST` a raw body to `url`; the status and the reply's JSON.
+pub async fn publish(url: &str, body: &str) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .post(url)
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("POST");
+    reply(resp).await
+}
+
+/// `POST` a JSON body to `url`; the status and the reply's JSON.
+pub async fn publish_json(url: &str, body: &Value) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("POST");
+    reply(resp).await
+}
+
+async fn reply(resp: reqwest::Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.expect("reply body");
+    let value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("reply is not JSON ({e}): {text}"));
+    (status, value)
+}
+
+/// A subscriber: the response of `GET url` read with the project's parser.
+pub struct Sub {
+    /// The response status.
+    pub status: u16,
+    /// The response headers.
+    pub headers: reqwest::header::HeaderMap,
+    resp: reqwest::Response,
+    parser: Parser,
+    items: VecDeque<Item>,
+    /// Every byte received so far.
+    pub raw: Vec<u8>,
+    ended: bool,
+}
+
+impl Sub {
+    /// Subscribes with no Last-Event-ID.
+    pub async fn open(url: &str) -> Sub {
+        Sub::open_with(url, &[]).await
+    }
+
+    /// Subscribes with extra request headers (e.g. `("Last-Event-ID", "5")`).
+    pub async fn open_with(url: &str, headers: &[(&str, &str)]) -> Sub {
+        let mut req = reqwest::Client::new().get(url);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let resp = tokio::time::timeout(WAIT, req.send())
+            .await
+            .expect("response headers in time")
+            .expect("GET");
+        Sub {
+            status: resp.status().as_u16(),
+            headers: resp.headers().clone(),
+            resp,
+            parser: Parser::new(),
+            items: VecDeque::new(),
+            raw: Vec::new(),
+            ended: false,
+        }
+    }
+
+    /// The next parsed item, `None` when the stream ends. Panics after `timeout`.
+    pub async fn next_item_within(&mut self, timeout: Duration) -> Option<Item> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(item) = self.items.pop_front() {
+                return Some(item);
+            }
+            if self.ended {
+                return None;
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.resp.chunk())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "nothing within {timeout:?}; got so far: {:?}",
+                        String::from_utf8_lossy(&self.raw)
+                    )
+                });
+            match chunk {
+                Ok(Some(bytes)) => {
+                    self.raw.extend_from_slice(&bytes);
+                    let mut items = Vec::new();
+                    self.parser.feed_to_vec(&bytes, &mut items);
+                    self.items.extend(items);
+                }
+                Ok(None) | Err(_) => self.ended = true,
+            }
+        }
+    }
+
+    /// The next item within [`WAIT`].
+    pub async fn next_item(&mut self) -> Option<Item> {
+        self.next_item_within(WAIT).await
+    }
+
+    /// The next event (comments and `retry` skipped), `None` when the stream ends.
+    pub async fn next_event(&mut self) -> Option<Event> {
+        loop {
+            match self.next_item().await? {
+                Item::Event(e) => return Some(e),
+                _ => continue,
+            }
+        }
+    }
+
+    /// The next `n` events; panics if the stream ends first.
+    pub async fn events(&mut self, n: usize) -> Vec<Event> {
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            match self.next_event().await {
+                Some(e) => out.push(e),
+                None => panic!("stream ended after {} of {n} events: {out:?}", out.len()),
+            }
+        }
+        out
+    }
+
+    /// Reads to the end of the stream (within [`WAIT`]); the events seen on the way.
+    pub async fn rest(&mut self) -> Vec<Event> {
+        let mut out = Vec::new();
+        while let Some(e) = self.next_event().await {
+            out.push(e);
+        }
+        out
+    }
+
+    /// True when no item arrives within `d` (and the stream has not ended).
+    pub async fn quiet_for(&mut self, d: Duration) -> bool {
+        if !self.items.is_empty() || self.ended {
+            return false;
+        }
+        match tokio::time::timeout(d, self.resp.chunk()).await {
+            Err(_) => true,
+            Ok(Ok(Some(bytes))) => {
+                self.raw.extend_from_slice(&bytes);
+                let mut items = Vec::new();
+                self.parser.feed_to_vec(&bytes, &mut items);
+                self.items.extend(items);
+                false
+            }
+            Ok(_) => {
+                self.ended = true;
+                false
+            }
+        }
+    }
+}
