@@ -26,6 +26,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse a captured event stream (a file or stdin) and print its events')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -73,6 +74,44 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'ssecat;serve' {
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to listen on [default: 127.0.0.1]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port to listen on; 0 picks a free one [default: 8080]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on; 0 picks a free one [default: 8080]')
+            [CompletionResult]::new('--retry', '--retry', [CompletionResultType]::ParameterName, 'Send `retry: MS` at the start of every stream')
+            [CompletionResult]::new('--history', '--history', [CompletionResultType]::ParameterName, 'Events kept for replay to clients that come back with Last-Event-ID [default: 1000]')
+            [CompletionResult]::new('--history-ttl', '--history-ttl', [CompletionResultType]::ParameterName, 'Forget events older than this (e.g. 10m) [default: never]')
+            [CompletionResult]::new('--client-queue', '--client-queue', [CompletionResultType]::ParameterName, 'Events queued per subscriber before it counts as slow and is disconnected [default: 1024]')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Send a keep-alive comment this often; 0 turns it off [default: 15s]')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most event streams open at once; more get 503 [default: unlimited]')
+            [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest publish request body [default: 1MiB]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Publishing needs `Authorization: Bearer TOKEN`')
+            [CompletionResult]::new('--subscribe-token', '--subscribe-token', [CompletionResultType]::ParameterName, 'Subscribing needs `Authorization: Bearer TOKEN` or `?token=TOKEN`')
+            [CompletionResult]::new('--cors-origin', '--cors-origin', [CompletionResultType]::ParameterName, 'Allowed CORS origin (repeatable) [default: any, `*`]')
+            [CompletionResult]::new('--tick', '--tick', [CompletionResultType]::ParameterName, 'Publish a tick event this often (e.g. 1s, 100ms)')
+            [CompletionResult]::new('--tick-event', '--tick-event', [CompletionResultType]::ParameterName, 'Event type of ticks [default: tick]')
+            [CompletionResult]::new('--tick-topic', '--tick-topic', [CompletionResultType]::ParameterName, 'Topic of ticks [default: default]')
+            [CompletionResult]::new('--tick-data', '--tick-data', [CompletionResultType]::ParameterName, 'Tick data template, filling these names in braces: n (1, 2, …), time (RFC 3339), ts_ms, ts_us (epoch ms, µs), rand [default: JSON with n, time, ts_ms]')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic of events from stdin and playback [default: default]')
+            [CompletionResult]::new('--play', '--play', [CompletionResultType]::ParameterName, 'Publish a capture: NDJSON from `listen --json --timestamps` (timed by "t") or a raw event stream (events 100ms apart)')
+            [CompletionResult]::new('--speed', '--speed', [CompletionResultType]::ParameterName, 'Playback speed factor (2 = twice as fast) [default: 1]')
+            [CompletionResult]::new('--drop-after', '--drop-after', [CompletionResultType]::ParameterName, 'Close each stream after N events')
+            [CompletionResult]::new('--fail-rate', '--fail-rate', [CompletionResultType]::ParameterName, 'Fail this fraction (0 to 1) of new event streams with --fail-status')
+            [CompletionResult]::new('--fail-status', '--fail-status', [CompletionResultType]::ParameterName, 'Status code for --fail-rate [default: 503]')
+            [CompletionResult]::new('--latency', '--latency', [CompletionResultType]::ParameterName, 'Wait this long before answering a subscriber')
+            [CompletionResult]::new('--drip', '--drip', [CompletionResultType]::ParameterName, 'Write streams in pieces of BYTES, DELAY apart (e.g. 3:10ms)')
+            [CompletionResult]::new('--line-ending', '--line-ending', [CompletionResultType]::ParameterName, 'Line ending of the streams [default: lf]')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed for random faults and {rand}, to repeat a run exactly')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the log')
+            [CompletionResult]::new('--stdin', '--stdin', [CompletionResultType]::ParameterName, 'Publish each line of stdin as an event''s data')
+            [CompletionResult]::new('--stdin-json', '--stdin-json', [CompletionResultType]::ParameterName, 'With --stdin: each line is a JSON event object {"topic"?, "event"?, "data", "id"?}')
+            [CompletionResult]::new('--loop', '--loop', [CompletionResultType]::ParameterName, 'Play the capture again and again')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'ssecat;parse' {
             [CompletionResult]::new('--max-event-size', '--max-event-size', [CompletionResultType]::ParameterName, 'Largest event (and line) to accept; larger ones are reported and dropped. Bytes, or with a unit: 64KiB, 16MiB, 1GiB (KB, MB, GB are powers of 1000)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
@@ -85,11 +124,15 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
         }
         'ssecat;help' {
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse a captured event stream (a file or stdin) and print its events')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'ssecat;help;listen' {
+            break
+        }
+        'ssecat;help;serve' {
             break
         }
         'ssecat;help;parse' {

@@ -23,6 +23,7 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand listen 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
+            cand serve 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page'
             cand parse 'Parse a captured event stream (a file or stdin) and print its events'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -68,6 +69,43 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ssecat;serve'= {
+            cand --bind 'Address to listen on [default: 127.0.0.1]'
+            cand -p 'Port to listen on; 0 picks a free one [default: 8080]'
+            cand --port 'Port to listen on; 0 picks a free one [default: 8080]'
+            cand --retry 'Send `retry: MS` at the start of every stream'
+            cand --history 'Events kept for replay to clients that come back with Last-Event-ID [default: 1000]'
+            cand --history-ttl 'Forget events older than this (e.g. 10m) [default: never]'
+            cand --client-queue 'Events queued per subscriber before it counts as slow and is disconnected [default: 1024]'
+            cand --keepalive 'Send a keep-alive comment this often; 0 turns it off [default: 15s]'
+            cand --max-connections 'Most event streams open at once; more get 503 [default: unlimited]'
+            cand --max-body 'Largest publish request body [default: 1MiB]'
+            cand --token 'Publishing needs `Authorization: Bearer TOKEN`'
+            cand --subscribe-token 'Subscribing needs `Authorization: Bearer TOKEN` or `?token=TOKEN`'
+            cand --cors-origin 'Allowed CORS origin (repeatable) [default: any, `*`]'
+            cand --tick 'Publish a tick event this often (e.g. 1s, 100ms)'
+            cand --tick-event 'Event type of ticks [default: tick]'
+            cand --tick-topic 'Topic of ticks [default: default]'
+            cand --tick-data 'Tick data template, filling these names in braces: n (1, 2, …), time (RFC 3339), ts_ms, ts_us (epoch ms, µs), rand [default: JSON with n, time, ts_ms]'
+            cand --topic 'Topic of events from stdin and playback [default: default]'
+            cand --play 'Publish a capture: NDJSON from `listen --json --timestamps` (timed by "t") or a raw event stream (events 100ms apart)'
+            cand --speed 'Playback speed factor (2 = twice as fast) [default: 1]'
+            cand --drop-after 'Close each stream after N events'
+            cand --fail-rate 'Fail this fraction (0 to 1) of new event streams with --fail-status'
+            cand --fail-status 'Status code for --fail-rate [default: 503]'
+            cand --latency 'Wait this long before answering a subscriber'
+            cand --drip 'Write streams in pieces of BYTES, DELAY apart (e.g. 3:10ms)'
+            cand --line-ending 'Line ending of the streams [default: lf]'
+            cand --seed 'Seed for random faults and {rand}, to repeat a run exactly'
+            cand --color 'When to colour the log'
+            cand --stdin 'Publish each line of stdin as an event''s data'
+            cand --stdin-json 'With --stdin: each line is a JSON event object {"topic"?, "event"?, "data", "id"?}'
+            cand --loop 'Play the capture again and again'
+            cand -q 'Say nothing on stderr but errors'
+            cand --quiet 'Say nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'ssecat;parse'= {
             cand --max-event-size 'Largest event (and line) to accept; larger ones are reported and dropped. Bytes, or with a unit: 64KiB, 16MiB, 1GiB (KB, MB, GB are powers of 1000)'
             cand --color 'When to colour the output'
@@ -79,10 +117,13 @@ set edit:completion:arg-completer[ssecat] = {|@words|
         }
         &'ssecat;help'= {
             cand listen 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
+            cand serve 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page'
             cand parse 'Parse a captured event stream (a file or stdin) and print its events'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ssecat;help;listen'= {
+        }
+        &'ssecat;help;serve'= {
         }
         &'ssecat;help;parse'= {
         }

@@ -27,6 +27,7 @@ end
 complete -c ssecat -n "__fish_ssecat_needs_command" -s h -l help -d 'Print help'
 complete -c ssecat -n "__fish_ssecat_needs_command" -s V -l version -d 'Print version'
 complete -c ssecat -n "__fish_ssecat_needs_command" -f -a "listen" -d 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
+complete -c ssecat -n "__fish_ssecat_needs_command" -f -a "serve" -d 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page'
 complete -c ssecat -n "__fish_ssecat_needs_command" -f -a "parse" -d 'Parse a captured event stream (a file or stdin) and print its events'
 complete -c ssecat -n "__fish_ssecat_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s X -l method -d 'HTTP method [default: GET, or POST when a body is given]' -r
@@ -51,7 +52,7 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l max-retries -d 
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l last-event-id -d 'Send this Last-Event-ID on the first request too' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l idle-timeout -d 'Reconnect when the stream delivers no bytes (comments count) for this long' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l max-event-size -d 'Largest event (and line) to accept; larger ones are dropped with a warning [default: 16MiB]' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l color -d 'When to colour the output' -r -f -a "auto\t'When stdout is a terminal and `NO_COLOR` is not set'
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l color -d 'When to colour the output' -r -f -a "auto\t'When writing to a terminal and `NO_COLOR` is not set'
 always\t'Always, even into a pipe'
 never\t'Never'"
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s k -l insecure -d 'Accept invalid TLS certificates (self-signed, expired, wrong host)'
@@ -64,14 +65,51 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l no-reconnect -d
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s q -l quiet -d 'Say nothing on stderr but errors'
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s v -l verbose -d 'Also show response headers on stderr'
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l bind -d 'Address to listen on [default: 127.0.0.1]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -s p -l port -d 'Port to listen on; 0 picks a free one [default: 8080]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l retry -d 'Send `retry: MS` at the start of every stream' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l history -d 'Events kept for replay to clients that come back with Last-Event-ID [default: 1000]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l history-ttl -d 'Forget events older than this (e.g. 10m) [default: never]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l client-queue -d 'Events queued per subscriber before it counts as slow and is disconnected [default: 1024]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l keepalive -d 'Send a keep-alive comment this often; 0 turns it off [default: 15s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l max-connections -d 'Most event streams open at once; more get 503 [default: unlimited]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l max-body -d 'Largest publish request body [default: 1MiB]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l token -d 'Publishing needs `Authorization: Bearer TOKEN`' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l subscribe-token -d 'Subscribing needs `Authorization: Bearer TOKEN` or `?token=TOKEN`' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l cors-origin -d 'Allowed CORS origin (repeatable) [default: any, `*`]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l tick -d 'Publish a tick event this often (e.g. 1s, 100ms)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l tick-event -d 'Event type of ticks [default: tick]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l tick-topic -d 'Topic of ticks [default: default]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l tick-data -d 'Tick data template, filling these names in braces: n (1, 2, …), time (RFC 3339), ts_ms, ts_us (epoch ms, µs), rand [default: JSON with n, time, ts_ms]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l topic -d 'Topic of events from stdin and playback [default: default]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l play -d 'Publish a capture: NDJSON from `listen --json --timestamps` (timed by "t") or a raw event stream (events 100ms apart)' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l speed -d 'Playback speed factor (2 = twice as fast) [default: 1]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l drop-after -d 'Close each stream after N events' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l fail-rate -d 'Fail this fraction (0 to 1) of new event streams with --fail-status' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l fail-status -d 'Status code for --fail-rate [default: 503]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l latency -d 'Wait this long before answering a subscriber' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l drip -d 'Write streams in pieces of BYTES, DELAY apart (e.g. 3:10ms)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l line-ending -d 'Line ending of the streams [default: lf]' -r -f -a "lf\t'`\\n`'
+crlf\t'`\\r\\n`'
+cr\t'`\\r`'"
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l seed -d 'Seed for random faults and {rand}, to repeat a run exactly' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l color -d 'When to colour the log' -r -f -a "auto\t'When writing to a terminal and `NO_COLOR` is not set'
+always\t'Always, even into a pipe'
+never\t'Never'"
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l stdin -d 'Publish each line of stdin as an event\'s data'
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l stdin-json -d 'With --stdin: each line is a JSON event object {"topic"?, "event"?, "data", "id"?}'
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l loop -d 'Play the capture again and again'
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -s q -l quiet -d 'Say nothing on stderr but errors'
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l max-event-size -d 'Largest event (and line) to accept; larger ones are reported and dropped. Bytes, or with a unit: 64KiB, 16MiB, 1GiB (KB, MB, GB are powers of 1000)' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l color -d 'When to colour the output' -r -f -a "auto\t'When stdout is a terminal and `NO_COLOR` is not set'
+complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l color -d 'When to colour the output' -r -f -a "auto\t'When writing to a terminal and `NO_COLOR` is not set'
 always\t'Always, even into a pipe'
 never\t'Never'"
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l json -d 'Print NDJSON: one {"event", "data", "id"[, "retry"]} object per event'
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l count -d 'Print only how many events there are, in all and per event type'
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l comments -d 'Print comments too (as `: text`, or {"comment": text} with --json)'
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen parse help" -f -a "listen" -d 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
-complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen parse help" -f -a "parse" -d 'Parse a captured event stream (a file or stdin) and print its events'
-complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen parse help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen serve parse help" -f -a "listen" -d 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
+complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen serve parse help" -f -a "serve" -d 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page'
+complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen serve parse help" -f -a "parse" -d 'Parse a captured event stream (a file or stdin) and print its events'
+complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen serve parse help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

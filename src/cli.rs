@@ -290,8 +290,12 @@ pub struct ServeArgs {
     )]
     pub tick_topic: String,
 
-    /// Tick data with {n} {time} {ts_ms} {ts_us} {rand} [default: {"n":…,"time":"…","ts_ms":…}].
-    #[arg(long, value_name = "TEMPLATE", help_heading = "Generators")]
+    #[arg(
+        long,
+        value_name = "TEMPLATE",
+        help_heading = "Generators",
+        help = "Tick data template, filling these names in braces: n (1, 2, …), time (RFC 3339), ts_ms, ts_us (epoch ms, µs), rand [default: JSON with n, time, ts_ms]"
+    )]
     pub tick_data: Option<String>,
 
     /// Publish each line of stdin as an event's data.

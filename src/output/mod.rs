@@ -60,7 +60,7 @@ impl From<FormatArg> for Format {
 /// When to colour: from `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ColorChoice {
-    /// When stdout is a terminal and `NO_COLOR` is not set.
+    /// When writing to a terminal and `NO_COLOR` is not set.
     #[default]
     Auto,
     /// Always, even into a pipe.
