@@ -118,13 +118,14 @@ async fn subscribe(
         .or_else(|| query.first("lastEventId").map(str::to_owned))
         .filter(|id| !id.is_empty());
 
-    let now = app.stats.streams_now.fetch_add(1, Ordering::Relaxed);
+    // Held until the stream ends, on every path: a client that hangs up during --latency
+    // drops this handler mid-sleep, and the slot must come back then too.
+    let slot = StreamSlot::take(app);
     if app
         .config
         .max_streams
-        .is_some_and(|max| now as usize >= max)
+        .is_some_and(|max| slot.before as usize >= max)
     {
-        app.stats.streams_now.fetch_sub(1, Ordering::Relaxed);
         app.log.fault(
             &peer.to_string(),
             "refused: --max-connections reached (503)",
@@ -139,7 +140,6 @@ async fn subscribe(
     let faults = &app.config.faults;
     if let Some((rate, status)) = faults.fail {
         if app.random() < rate {
-            app.stats.streams_now.fetch_sub(1, Ordering::Relaxed);
             app.stats.faults.fetch_add(1, Ordering::Relaxed);
             app.log.fault(
                 &peer.to_string(),
@@ -162,10 +162,7 @@ async fn subscribe(
     }
     let (sub, replay) = match app.hub.subscribe(topics, last_event_id.as_deref(), kill) {
         Ok(pair) => pair,
-        Err(msg) => {
-            app.stats.streams_now.fetch_sub(1, Ordering::Relaxed);
-            return error(StatusCode::SERVICE_UNAVAILABLE, msg);
-        }
+        Err(msg) => return error(StatusCode::SERVICE_UNAVAILABLE, msg),
     };
     app.stats.streams_total.fetch_add(1, Ordering::Relaxed);
     let eol = app.config.hub.line_ending;
@@ -185,7 +182,14 @@ async fn subscribe(
         last_event_id.as_deref(),
         replay.events.len(),
     );
-    let body = EventStream::new(app.clone(), sub, peer, Bytes::from(prelude), replay.events);
+    let body = EventStream::new(
+        app.clone(),
+        slot,
+        sub,
+        peer,
+        Bytes::from(prelude),
+        replay.events,
+    );
     let mut r = Response::new(Either::Right(body));
     set(
         &mut r,
@@ -198,6 +202,29 @@ async fn subscribe(
         set(&mut r, header::CONNECTION, "keep-alive");
     }
     r
+}
+
+/// One open event stream, counted in `streams.now` from creation to drop.
+pub struct StreamSlot {
+    app: Arc<App>,
+    /// Streams open before this one.
+    before: u64,
+}
+
+impl StreamSlot {
+    fn take(app: &Arc<App>) -> StreamSlot {
+        let before = app.stats.streams_now.fetch_add(1, Ordering::Relaxed);
+        StreamSlot {
+            app: app.clone(),
+            before,
+        }
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        self.app.stats.streams_now.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 fn topics(query: &Query) -> Result<Topics, String> {

@@ -18,6 +18,7 @@ use tokio::time::Sleep;
 
 use super::App;
 use super::hub::{self, Chunk, Closed, Subscriber};
+use super::routes::StreamSlot;
 
 /// Most events gathered into one frame.
 const MAX_BATCH: usize = 256;
@@ -49,6 +50,8 @@ impl std::fmt::Display for EndReason {
 /// A subscriber's event stream, as a hyper body.
 pub struct EventStream {
     app: Arc<App>,
+    /// Counts this stream as open until it is dropped.
+    _slot: StreamSlot,
     sub: Arc<Subscriber>,
     /// Who, for the log.
     peer: String,
@@ -76,6 +79,7 @@ impl EventStream {
     /// whatever the hub queues for `sub`.
     pub fn new(
         app: Arc<App>,
+        slot: StreamSlot,
         sub: Arc<Subscriber>,
         peer: String,
         prelude: Bytes,
@@ -99,6 +103,7 @@ impl EventStream {
         });
         EventStream {
             left: faults.drop_after,
+            _slot: slot,
             app,
             sub,
             peer,
@@ -218,7 +223,6 @@ impl Drip {
 impl Drop for EventStream {
     fn drop(&mut self) {
         self.app.hub.unsubscribe(self.sub.id);
-        self.app.stats.streams_now.fetch_sub(1, Ordering::Relaxed);
         let reason = self.ended.unwrap_or(match self.sub.closed() {
             Some(Closed::Slow) => EndReason::Slow,
             Some(Closed::Shutdown) => EndReason::Shutdown,

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Memory per idle subscriber of `ssecat serve`: RSS before and after N clients connect, ÷ N.
+# Loopback only; bounded (the clients give up after 60 s). Usage: bench/serve-idle-memory.sh [N]
+set -euo pipefail
+N=${1:-10000}
+cd "$(dirname "$0")/.."
+ulimit -n "$(ulimit -Hn)"
+[ "$(ulimit -n)" -gt $((N + 100)) ] || { echo "need more than $N file descriptors (ulimit -n is $(ulimit -n))" >&2; exit 1; }
+cargo build --release --quiet
+log=$(mktemp)
+./target/release/ssecat serve --port 0 -q --keepalive 0 2>"$log" &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -f "$log"' EXIT
+for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.05; done
+port=$(grep -o '127.0.0.1:[0-9]*' "$log" | head -1 | cut -d: -f2)
+rss() { awk '/VmRSS/ {print $2}' /proc/$pid/status; }
+before=$(rss)
+fifo=$(mktemp -u); mkfifo "$fifo"
+python3 bench/idle_clients.py 127.0.0.1 "$port" "$N" --publish <"$fifo" &
+client=$!
+exec 3>"$fifo"
+# Wait for the clients to report, then read the figures while they hold their streams.
+for _ in $(seq 600); do
+  subs=$(curl -s "http://127.0.0.1:$port/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["subscribers"])')
+  [ "$subs" -ge "$N" ] && break; sleep 0.1
+done
+sleep 2
+after=$(rss)
+exec 3>&-; wait $client; rm -f "$fifo"
+echo "subscribers:            $N"
+echo "RSS before:             ${before} KiB"
+echo "RSS with subscribers:   ${after} KiB"
+awk -v b="$before" -v a="$after" -v n="$N" 'BEGIN { printf "per idle subscriber:    %.2f KiB (%.0f bytes)\n", (a-b)/n, (a-b)*1024/n }'
