@@ -305,7 +305,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -314,7 +314,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         // This line is the one a script waits for; it is printed even with -q.
         eprintln!("ssecat serve: listening on http://{addr}/ (events at /events, viewer at /)");
         serve(app, listener, shutdown_signal()).await
-    })
+    });
+    // A blocking read of stdin (--stdin on a terminal) never returns by itself: do not wait.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
 }
 
 /// Completes on Ctrl-C or SIGTERM.
