@@ -117,7 +117,8 @@ pub fn render(template: &str, n: u64, rand: &dyn Fn() -> f64) -> String {
             Some("time") => Some(humantime::format_rfc3339_millis(now).to_string()),
             Some("ts_ms") => Some(since_epoch(now).as_millis().to_string()),
             Some("ts_us") => Some(since_epoch(now).as_micros().to_string()),
-            Some("rand") => Some(format!("{:.6}", rand())),
+            // Truncated, not rounded: 0.9999996 must not print as 1.000000.
+            Some("rand") => Some(format!("0.{:06}", ((rand() * 1e6) as u64).min(999_999))),
             _ => None,
         };
         match (value, close) {

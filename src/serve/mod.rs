@@ -311,35 +311,35 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {}", config.addr))?;
         let addr = listener.local_addr()?;
         let app = App::new(config);
+        let shutdown = shutdown_signal()?;
         // This line is the one a script waits for; it is printed even with -q.
         eprintln!("ssecat serve: listening on http://{addr}/ (events at /events, viewer at /)");
-        serve(app, listener, shutdown_signal()).await
+        serve(app, listener, shutdown).await
     });
     // A blocking read of stdin (--stdin on a terminal) never returns by itself: do not wait.
     runtime.shutdown_timeout(Duration::from_millis(100));
     result
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Completes on Ctrl-C or SIGTERM. The handlers are installed now, before the listening line
+/// is printed, so a script that signals as soon as it sees that line is heard.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
+        let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+        let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
             }
-            Err(_) => {
-                let _ = ctrl_c.await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = ctrl_c.await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
