@@ -523,10 +523,9 @@ async fn history_ttl_expires_old_events() {
         publish_to(&srv, "x", data).await;
     }
     assert_eq!(srv.stats().await["events_in_history"], 3);
-    let stats = wait_stats(&srv, "the history to expire", |s| {
-        s["events_in_history"] == 0
-    })
-    .await;
+    let stats = srv
+        .wait_stats("the history to expire", |s| s["events_in_history"] == 0)
+        .await;
     assert_eq!(stats["events_published"], 3);
     let mut sub = Sub::open_with(&srv.url("/events?topic=x"), &[("Last-Event-ID", "1")]).await;
     let first = items(&mut sub, 2).await;
@@ -649,7 +648,8 @@ async fn http2_prior_knowledge_subscribes_and_publishes() {
     assert_eq!(events, [message("1", "over h2")]);
     assert_eq!(srv.stats().await["streams"], json!({"now": 1, "total": 1}));
     drop((stream, h2));
-    wait_stats(&srv, "the h2 stream to end", |s| s["streams"]["now"] == 0).await;
+    srv.wait_stats("the h2 stream to end", |s| s["streams"]["now"] == 0)
+        .await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -898,7 +898,8 @@ async fn max_connections_refuses_the_extra_stream_until_one_closes() {
         json!({"error": "too many event streams open (--max-connections)"})
     );
     drop(first);
-    wait_stats(&srv, "a stream to close", |s| s["streams"]["now"] == 1).await;
+    srv.wait_stats("a stream to close", |s| s["streams"]["now"] == 1)
+        .await;
     let again = Sub::open(&srv.url("/events")).await;
     assert_eq!(again.status, 200);
     let stats = srv.stats().await;
@@ -912,13 +913,13 @@ async fn a_subscriber_gone_during_latency_frees_its_stream_slot() {
     let srv = serve(&["--latency", "500ms", "--max-connections", "1"]);
     let url = srv.url("/events");
     let gives_up = tokio::spawn(async move { reqwest::Client::new().get(url).send().await });
-    wait_stats(&srv, "the request to wait out the latency", |s| {
+    srv.wait_stats("the request to wait out the latency", |s| {
         s["streams"]["now"] == 1 && s["faults_injected"] == 1
     })
     .await;
     gives_up.abort();
     assert!(gives_up.await.is_err_and(|e| e.is_cancelled()));
-    wait_stats_within(&srv, "the slot to be freed", Duration::from_secs(2), |s| {
+    srv.wait_stats_within("the slot to be freed", Duration::from_secs(2), |s| {
         s["streams"]["now"] == 0
     })
     .await;
@@ -1030,10 +1031,11 @@ async fn stats_count_connections_and_streams() {
     assert_eq!(stats["connections"]["total"], 2 + calls);
     assert_eq!(stats["streams"], json!({"now": 2, "total": 2}));
     drop(first);
-    let stats = wait_stats(&srv, "one stream and its connection to close", |s| {
-        s["streams"]["now"] == 1 && s["connections"]["now"] == 2
-    })
-    .await;
+    let stats = srv
+        .wait_stats("one stream and its connection to close", |s| {
+            s["streams"]["now"] == 1 && s["connections"]["now"] == 2
+        })
+        .await;
     assert_eq!(stats["streams"]["total"], 2);
     assert_eq!(stats["subscribers"], 1);
 }
@@ -1109,32 +1111,6 @@ async fn assert_400(req: reqwest::RequestBuilder, message: &str) {
 /// A header's value as text.
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).map(|v| v.to_str().expect("ASCII header"))
-}
-
-/// Polls `/stats` until `pred` holds; panics after [`WAIT`].
-async fn wait_stats(srv: &Serve, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    wait_stats_within(srv, what, WAIT, pred).await
-}
-
-/// Polls `/stats` until `pred` holds; panics after `timeout`.
-async fn wait_stats_within(
-    srv: &Serve,
-    what: &str,
-    timeout: Duration,
-    pred: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let stats = srv.stats().await;
-        if pred(&stats) {
-            return stats;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}: {stats}"
-        );
-        tokio::time::sleep(ms(10)).await;
-    }
 }
 
 /// The next `n` items (comments, retries, events); panics if the stream ends first.

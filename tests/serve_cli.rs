@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::serve::wait_stats_at;
 use common::{Running, WAIT, ms, ssecat};
 use serde_json::{Value, json};
 use ssecat::event::Event;
@@ -279,14 +280,14 @@ async fn quiet_logs_nothing_but_the_listening_line() {
     }
     let mut kept = kept.expect("an open stream in 20 tries");
     assert!(refused > 0, "no refused stream in 20 tries");
-    wait_stats(addr, |s| s["subscribers"] == 1).await;
+    wait_stats_at(addr, "one subscriber", WAIT, |s| s["subscribers"] == 1).await;
     // One publish, which --drop-after 1 follows by ending the stream.
     assert_eq!(
         post(addr, "/events", "x").await,
         json!({"id": "1", "delivered": 1})
     );
     read_until(&mut kept, b"\r\n0\r\n\r\n").await;
-    let stats = wait_stats(addr, |s| s["streams"]["now"] == 0).await;
+    let stats = wait_stats_at(addr, "no stream open", WAIT, |s| s["streams"]["now"] == 0).await;
     assert_eq!(stats["faults_injected"], refused, "{stats}");
     run.interrupt();
     let out = run.finish(WAIT);
@@ -553,28 +554,6 @@ async fn post(addr: SocketAddr, path: &str, body: &str) -> Value {
         .expect("POST");
     assert_eq!(resp.status(), 200);
     serde_json::from_str(&resp.text().await.expect("body")).expect("JSON reply")
-}
-
-/// Polls `/stats` until `pred` holds (within [`WAIT`]).
-async fn wait_stats(addr: SocketAddr, pred: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let text = reqwest::get(format!("http://{addr}/stats"))
-            .await
-            .expect("GET /stats")
-            .text()
-            .await
-            .expect("stats body");
-        let stats: Value = serde_json::from_str(&text).expect("stats JSON");
-        if pred(&stats) {
-            return stats;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "stats never as expected: {stats}"
-        );
-        tokio::time::sleep(ms(10)).await;
-    }
 }
 
 /// A raw HTTP/1.1 `GET path` on a new connection; nothing read yet.

@@ -89,10 +89,11 @@ async fn a_subscriber_that_stops_reading_is_cut_off_while_the_others_get_every_e
         "cut off at event {cut_at}: before its queue could fill"
     );
 
-    let stats = wait_stats(&srv, "the slow stream to be dropped", |s| {
-        s["streams"]["now"] == 1
-    })
-    .await;
+    let stats = srv
+        .wait_stats("the slow stream to be dropped", |s| {
+            s["streams"]["now"] == 1
+        })
+        .await;
     assert_eq!(stats["slow_disconnects"], 1, "{stats}");
     assert_eq!(stats["subscribers"], 1, "{stats}");
     assert_eq!(stats["events_published"], published, "{stats}");
@@ -212,16 +213,15 @@ async fn latency_delays_the_subscribe_response_headers() {
 async fn a_subscriber_that_leaves_during_the_latency_frees_its_stream_slot() {
     let srv = serve(&["--latency", "300ms", "--max-connections", "1"]);
     let gone = raw_request(&srv, "GET /events HTTP/1.1").await;
-    wait_stats(&srv, "the stream to be counted", |s| {
-        s["streams"]["now"] == 1
-    })
-    .await;
+    srv.wait_stats("the stream to be counted", |s| s["streams"]["now"] == 1)
+        .await;
     drop(gone);
     // The latency is 300ms: by 3s the slot is free, however the server handles the leaver.
-    let stats = wait_stats_within(&srv, "its slot to be freed", ms(3000), |s| {
-        s["streams"]["now"] == 0
-    })
-    .await;
+    let stats = srv
+        .wait_stats_within("its slot to be freed", ms(3000), |s| {
+            s["streams"]["now"] == 0
+        })
+        .await;
     assert_eq!(stats["streams"]["total"], 0, "{stats}");
     let sub = Sub::open(&srv.url("/events")).await;
     assert_eq!(sub.status, 200);
@@ -550,29 +550,6 @@ async fn drain(stream: &mut TcpStream) -> (Vec<u8>, End) {
         .await
         .expect("the slow subscriber's connection was never closed");
     (bytes, end)
-}
-
-/// Polls `/stats` until `pred` holds (within [`WAIT`]); the stats that satisfied it.
-async fn wait_stats(srv: &Serve, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    wait_stats_within(srv, what, WAIT, pred).await
-}
-
-/// Polls `/stats` until `pred` holds; fails after `timeout`.
-async fn wait_stats_within(
-    srv: &Serve,
-    what: &str,
-    timeout: Duration,
-    pred: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let stats = srv.stats().await;
-        if pred(&stats) {
-            return stats;
-        }
-        assert!(Instant::now() < deadline, "never {what}: {stats}");
-        tokio::time::sleep(ms(10)).await;
-    }
 }
 
 /// Reads to the end of the stream, failing if an item takes over 3s: the events on the way.

@@ -74,22 +74,55 @@ impl Serve {
 
     /// `GET /stats` as JSON.
     pub async fn stats(&self) -> Value {
-        let resp = reqwest::get(self.url("/stats")).await.expect("GET /stats");
-        let text = resp.text().await.expect("stats body");
-        serde_json::from_str(&text).expect("stats JSON")
+        stats_at(self.addr).await
+    }
+
+    /// Polls `/stats` until `pred` holds; panics (saying `what` was awaited) after [`WAIT`].
+    pub async fn wait_stats(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        wait_stats_at(self.addr, what, WAIT, pred).await
+    }
+
+    /// Polls `/stats` until `pred` holds; panics after `timeout`.
+    pub async fn wait_stats_within(
+        &self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
+        wait_stats_at(self.addr, what, timeout, pred).await
     }
 
     /// Waits until `/stats` says `subscribers` is `n`.
     pub async fn wait_subscribers(&self, n: u64) {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let stats = self.stats().await;
-            if stats["subscribers"] == n {
-                return;
-            }
-            assert!(Instant::now() < deadline, "never {n} subscribers: {stats}");
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        self.wait_stats(&format!("{n} subscribers"), |s| s["subscribers"] == n)
+            .await;
+    }
+}
+
+/// `GET /stats` of the server at `addr`, as JSON.
+pub async fn stats_at(addr: SocketAddr) -> Value {
+    let resp = reqwest::get(format!("http://{addr}/stats"))
+        .await
+        .expect("GET /stats");
+    let text = resp.text().await.expect("stats body");
+    serde_json::from_str(&text).expect("stats JSON")
+}
+
+/// Polls `/stats` of the server at `addr` until `pred` holds; panics after `timeout`.
+pub async fn wait_stats_at(
+    addr: SocketAddr,
+    what: &str,
+    timeout: Duration,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let stats = stats_at(addr).await;
+        if pred(&stats) {
+            return stats;
         }
+        assert!(Instant::now() < deadline, "never {what}: {stats}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
