@@ -28,10 +28,20 @@ pub enum Command {
     /// Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page.
     #[command(after_long_help = SERVE_EXAMPLES)]
     Serve(Box<ServeArgs>),
+    /// Load-test an SSE endpoint: many concurrent streams, latency percentiles, lost events.
+    #[command(after_long_help = BENCH_EXAMPLES)]
+    Bench(Box<BenchArgs>),
     /// Parse a captured event stream (a file or stdin) and print its events.
     #[command(after_long_help = PARSE_EXAMPLES)]
     Parse(ParseArgs),
 }
+
+const BENCH_EXAMPLES: &str = "\
+Examples:
+  ssecat bench http://127.0.0.1:8080/events -c 1000 --duration 30s --latency-field /ts_ms
+  ssecat bench http://127.0.0.1:8080/events -c 200 --check-ids --reconnect \\
+      --threshold 'latency_p99<250ms' --threshold 'lost==0' --json --output report.json
+  ssecat bench --merge a.json b.json";
 
 const SERVE_EXAMPLES: &str = "\
 Examples:
@@ -57,8 +67,8 @@ Examples:
 #[derive(Debug, Args)]
 pub struct RequestArgs {
     /// The event stream's URL (http or https).
-    #[arg(value_name = "URL", value_parser = parse_url)]
-    pub url: reqwest::Url,
+    #[arg(value_name = "URL", value_parser = parse_url, required = true)]
+    pub url: Option<reqwest::Url>,
 
     /// HTTP method [default: GET, or POST when a body is given].
     #[arg(short = 'X', long, value_name = "METHOD")]
@@ -411,6 +421,101 @@ fn parse_drip(text: &str) -> Result<(usize, Duration), String> {
         _ => return Err(format!("`{bytes}` is not a positive number of bytes")),
     };
     Ok((bytes, parse_duration(delay.trim())?))
+}
+
+/// `ssecat bench URL`.
+#[derive(Debug, Args)]
+#[command(mut_arg("url", |a| a.required(false).required_unless_present("merge")))]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub request: RequestArgs,
+
+    /// Concurrent streams to hold open [default: 100].
+    #[arg(short = 'c', long, value_name = "N", default_value_t = 100, hide_default_value = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub connections: u64,
+
+    /// How long to run [default: 30s].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "30s", hide_default_value = true)]
+    pub duration: Duration,
+
+    /// Open this many new streams per second [default: all at once].
+    #[arg(long, value_name = "RATE", value_parser = parse_speed)]
+    pub ramp: Option<f64>,
+
+    /// End each stream after N events (the run ends when all have).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub events: Option<u64>,
+
+    /// Reopen a stream the server ends as listen does: Last-Event-ID, retry:, backoff
+    /// [default: reopen at once, as a new client].
+    #[arg(long)]
+    pub reconnect: bool,
+
+    /// JSON pointer to the send timestamp in each event's data (e.g. /ts_ms) for delivery latency.
+    #[arg(long, value_name = "POINTER")]
+    pub latency_field: Option<String>,
+
+    /// Unit of the timestamp [default: detected by magnitude].
+    #[arg(long, value_name = "UNIT", value_enum, requires = "latency_field")]
+    pub latency_unit: Option<LatencyUnit>,
+
+    /// Count lost, duplicated and out-of-order events by their increasing integer IDs.
+    #[arg(long)]
+    pub check_ids: bool,
+
+    /// Pass/fail condition, e.g. 'latency_p99<250ms', 'errors==0' (repeatable); exit 3 on failure.
+    #[arg(long = "threshold", value_name = "EXPR", value_parser = crate::bench::threshold::Threshold::parse)]
+    pub thresholds: Vec<crate::bench::threshold::Threshold>,
+
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write the JSON report to FILE (the text report still goes to stdout).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Combine JSON reports from several runs into one, instead of running.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["connections", "duration", "ramp", "events", "reconnect", "latency_field", "check_ids"])]
+    pub merge: Vec<PathBuf>,
+
+    /// Local address(es) to connect from: 127.0.0.1 or a range 127.0.0.1-127.0.0.8.
+    #[arg(long, value_name = "ADDR|RANGE", value_parser = parse_source_ips)]
+    pub source_ip: Option<Vec<std::net::IpAddr>>,
+
+    /// No live progress on stderr.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// When to colour the report.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// Unit of an event's send timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LatencyUnit {
+    /// Epoch milliseconds.
+    Ms,
+    /// Epoch microseconds.
+    Us,
+}
+
+fn parse_source_ips(text: &str) -> Result<Vec<std::net::IpAddr>, String> {
+    use std::net::{IpAddr, Ipv4Addr};
+    let bad = |s: &str| format!("`{s}` is not an IP address");
+    let Some((a, b)) = text.split_once('-') else {
+        return Ok(vec![text.trim().parse::<IpAddr>().map_err(|_| bad(text))?]);
+    };
+    let a: Ipv4Addr = a.trim().parse().map_err(|_| bad(a))?;
+    let b: Ipv4Addr = b.trim().parse().map_err(|_| bad(b))?;
+    let (a, b) = (u32::from(a), u32::from(b));
+    if b < a || b - a >= 1024 {
+        return Err(format!(
+            "`{text}`: a range is low-high, at most 1024 addresses"
+        ));
+    }
+    Ok((a..=b).map(|n| IpAddr::V4(Ipv4Addr::from(n))).collect())
 }
 
 /// `ssecat parse [FILE]`.

@@ -5,6 +5,7 @@
 //! | 0    | success; also a closed stdout (`ssecat … \| head`) |
 //! | 1    | runtime error (I/O, network, events dropped for size) |
 //! | 2    | usage error (bad flags or values) |
+//! | 3    | `bench`: a `--threshold` failed (the report is printed in full first) |
 
 use std::io;
 use std::process::ExitCode;
@@ -15,6 +16,19 @@ pub const SUCCESS: u8 = 0;
 pub const FAILURE: u8 = 1;
 /// A usage error: bad flags, bad values. clap exits with this code itself.
 pub const USAGE: u8 = 2;
+
+/// `bench`: at least one `--threshold` failed.
+pub const THRESHOLDS: u8 = 3;
+
+/// `bench` thresholds that failed; the report has already been printed.
+#[derive(Debug, thiserror::Error)]
+#[error("{failed} of {total} thresholds failed")]
+pub struct ThresholdsFailed {
+    /// How many failed.
+    pub failed: usize,
+    /// How many there were.
+    pub total: usize,
+}
 
 /// A usage error found after the flags were parsed (a bad combination, say).
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +41,7 @@ pub fn code(result: &anyhow::Result<()>) -> u8 {
         Ok(()) => SUCCESS,
         Err(err) if is_broken_pipe(err) => SUCCESS,
         Err(err) if err.downcast_ref::<UsageError>().is_some() => USAGE,
+        Err(err) if err.downcast_ref::<ThresholdsFailed>().is_some() => THRESHOLDS,
         Err(_) => FAILURE,
     }
 }
@@ -67,5 +82,11 @@ mod tests {
         assert_eq!(code(&usage), USAGE);
         let other: anyhow::Result<()> = Err(anyhow::anyhow!("boom"));
         assert_eq!(code(&other), FAILURE);
+        let failed: anyhow::Result<()> = Err(ThresholdsFailed {
+            failed: 1,
+            total: 2,
+        }
+        .into());
+        assert_eq!(code(&failed), THRESHOLDS);
     }
 }

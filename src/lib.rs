@@ -36,6 +36,7 @@
 //!   keeps the same bytes for replay.
 //! - parse: file/stdin bytes → the same parser → the same printer; size errors → stderr.
 
+pub mod bench;
 pub mod cli;
 pub mod event;
 pub mod exit;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Listen(args) => listen::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Parse(args) => parse_cmd::run(&args),
     }
 }

@@ -123,7 +123,10 @@ impl RequestSpec {
             None => Vec::new(),
         };
         Ok(RequestSpec {
-            url: args.url.clone(),
+            url: args
+                .url
+                .clone()
+                .ok_or_else(|| UsageError("a URL is needed".into()))?,
             method,
             headers,
             body,
