@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test an SSE endpoint: many concurrent streams, latency percentiles, lost events')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse a captured event stream (a file or stdin) and print its events')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -112,6 +113,42 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'ssecat;bench' {
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'HTTP method [default: GET, or POST when a body is given]')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'HTTP method [default: GET, or POST when a body is given]')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header, `Name: value` (repeatable)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a request header, `Name: value` (repeatable)')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Request body: a string, @FILE, or @- for stdin. Re-sent on every reconnect')
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Request body: a string, @FILE, or @- for stdin. Re-sent on every reconnect')
+            [CompletionResult]::new('--json-body', '--json-body', [CompletionResultType]::ParameterName, 'Request body as JSON (string, @FILE or @-); also sets Content-Type: application/json')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Basic authentication, `USER:PASS`')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Basic authentication, `USER:PASS`')
+            [CompletionResult]::new('--bearer', '--bearer', [CompletionResultType]::ParameterName, 'Bearer token for `Authorization: Bearer TOKEN`')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file, besides the built-in roots')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up a connection attempt after this long [default: 10s]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Concurrent streams to hold open [default: 100]')
+            [CompletionResult]::new('--connections', '--connections', [CompletionResultType]::ParameterName, 'Concurrent streams to hold open [default: 100]')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long to run [default: 30s]')
+            [CompletionResult]::new('--ramp', '--ramp', [CompletionResultType]::ParameterName, 'Open this many new streams per second [default: all at once]')
+            [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'End each stream after N events (the run ends when all have)')
+            [CompletionResult]::new('--latency-field', '--latency-field', [CompletionResultType]::ParameterName, 'JSON pointer to the send timestamp in each event''s data (e.g. /ts_ms) for delivery latency')
+            [CompletionResult]::new('--latency-unit', '--latency-unit', [CompletionResultType]::ParameterName, 'Unit of the timestamp [default: detected by magnitude]')
+            [CompletionResult]::new('--threshold', '--threshold', [CompletionResultType]::ParameterName, 'Pass/fail condition, e.g. ''latency_p99<250ms'', ''errors==0'' (repeatable); exit 3 on failure')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the JSON report to FILE (the text report still goes to stdout)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the JSON report to FILE (the text report still goes to stdout)')
+            [CompletionResult]::new('--merge', '--merge', [CompletionResultType]::ParameterName, 'Combine JSON reports from several runs into one, instead of running')
+            [CompletionResult]::new('--source-ip', '--source-ip', [CompletionResultType]::ParameterName, 'Local address(es) to connect from: 127.0.0.1 or a range 127.0.0.1-127.0.0.8')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the report')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Accept invalid TLS certificates (self-signed, expired, wrong host)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept invalid TLS certificates (self-signed, expired, wrong host)')
+            [CompletionResult]::new('--reconnect', '--reconnect', [CompletionResultType]::ParameterName, 'Resume a stream the server ends with Last-Event-ID, as listen does [default: reopen it after the same delay as a new client, so events sent meanwhile are lost]')
+            [CompletionResult]::new('--check-ids', '--check-ids', [CompletionResultType]::ParameterName, 'Count lost, duplicated and out-of-order events by their increasing integer IDs')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as JSON')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No live progress on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'ssecat;parse' {
             [CompletionResult]::new('--max-event-size', '--max-event-size', [CompletionResultType]::ParameterName, 'Largest event (and line) to accept; larger ones are reported and dropped. Bytes, or with a unit: 64KiB, 16MiB, 1GiB (KB, MB, GB are powers of 1000)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
@@ -125,6 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
         'ssecat;help' {
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test an SSE endpoint: many concurrent streams, latency percentiles, lost events')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse a captured event stream (a file or stdin) and print its events')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -133,6 +171,9 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             break
         }
         'ssecat;help;serve' {
+            break
+        }
+        'ssecat;help;bench' {
             break
         }
         'ssecat;help;parse' {

@@ -24,6 +24,7 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand --version 'Print version'
             cand listen 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
             cand serve 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page'
+            cand bench 'Load-test an SSE endpoint: many concurrent streams, latency percentiles, lost events'
             cand parse 'Parse a captured event stream (a file or stdin) and print its events'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -106,6 +107,41 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ssecat;bench'= {
+            cand -X 'HTTP method [default: GET, or POST when a body is given]'
+            cand --method 'HTTP method [default: GET, or POST when a body is given]'
+            cand -H 'Add a request header, `Name: value` (repeatable)'
+            cand --header 'Add a request header, `Name: value` (repeatable)'
+            cand -d 'Request body: a string, @FILE, or @- for stdin. Re-sent on every reconnect'
+            cand --data 'Request body: a string, @FILE, or @- for stdin. Re-sent on every reconnect'
+            cand --json-body 'Request body as JSON (string, @FILE or @-); also sets Content-Type: application/json'
+            cand -u 'Basic authentication, `USER:PASS`'
+            cand --user 'Basic authentication, `USER:PASS`'
+            cand --bearer 'Bearer token for `Authorization: Bearer TOKEN`'
+            cand --cacert 'Trust the CA certificates in this PEM file, besides the built-in roots'
+            cand --connect-timeout 'Give up a connection attempt after this long [default: 10s]'
+            cand -c 'Concurrent streams to hold open [default: 100]'
+            cand --connections 'Concurrent streams to hold open [default: 100]'
+            cand --duration 'How long to run [default: 30s]'
+            cand --ramp 'Open this many new streams per second [default: all at once]'
+            cand --events 'End each stream after N events (the run ends when all have)'
+            cand --latency-field 'JSON pointer to the send timestamp in each event''s data (e.g. /ts_ms) for delivery latency'
+            cand --latency-unit 'Unit of the timestamp [default: detected by magnitude]'
+            cand --threshold 'Pass/fail condition, e.g. ''latency_p99<250ms'', ''errors==0'' (repeatable); exit 3 on failure'
+            cand -o 'Write the JSON report to FILE (the text report still goes to stdout)'
+            cand --output 'Write the JSON report to FILE (the text report still goes to stdout)'
+            cand --merge 'Combine JSON reports from several runs into one, instead of running'
+            cand --source-ip 'Local address(es) to connect from: 127.0.0.1 or a range 127.0.0.1-127.0.0.8'
+            cand --color 'When to colour the report'
+            cand -k 'Accept invalid TLS certificates (self-signed, expired, wrong host)'
+            cand --insecure 'Accept invalid TLS certificates (self-signed, expired, wrong host)'
+            cand --reconnect 'Resume a stream the server ends with Last-Event-ID, as listen does [default: reopen it after the same delay as a new client, so events sent meanwhile are lost]'
+            cand --check-ids 'Count lost, duplicated and out-of-order events by their increasing integer IDs'
+            cand --json 'Print the report as JSON'
+            cand --no-progress 'No live progress on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'ssecat;parse'= {
             cand --max-event-size 'Largest event (and line) to accept; larger ones are reported and dropped. Bytes, or with a unit: 64KiB, 16MiB, 1GiB (KB, MB, GB are powers of 1000)'
             cand --color 'When to colour the output'
@@ -118,12 +154,15 @@ set edit:completion:arg-completer[ssecat] = {|@words|
         &'ssecat;help'= {
             cand listen 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
             cand serve 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page'
+            cand bench 'Load-test an SSE endpoint: many concurrent streams, latency percentiles, lost events'
             cand parse 'Parse a captured event stream (a file or stdin) and print its events'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ssecat;help;listen'= {
         }
         &'ssecat;help;serve'= {
+        }
+        &'ssecat;help;bench'= {
         }
         &'ssecat;help;parse'= {
         }

@@ -28,6 +28,7 @@ complete -c ssecat -n "__fish_ssecat_needs_command" -s h -l help -d 'Print help'
 complete -c ssecat -n "__fish_ssecat_needs_command" -s V -l version -d 'Print version'
 complete -c ssecat -n "__fish_ssecat_needs_command" -f -a "listen" -d 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
 complete -c ssecat -n "__fish_ssecat_needs_command" -f -a "serve" -d 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page'
+complete -c ssecat -n "__fish_ssecat_needs_command" -f -a "bench" -d 'Load-test an SSE endpoint: many concurrent streams, latency percentiles, lost events'
 complete -c ssecat -n "__fish_ssecat_needs_command" -f -a "parse" -d 'Parse a captured event stream (a file or stdin) and print its events'
 complete -c ssecat -n "__fish_ssecat_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s X -l method -d 'HTTP method [default: GET, or POST when a body is given]' -r
@@ -101,6 +102,34 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l stdin-json -d 'W
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l loop -d 'Play the capture again and again'
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -s q -l quiet -d 'Say nothing on stderr but errors'
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s X -l method -d 'HTTP method [default: GET, or POST when a body is given]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s H -l header -d 'Add a request header, `Name: value` (repeatable)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s d -l data -d 'Request body: a string, @FILE, or @- for stdin. Re-sent on every reconnect' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l json-body -d 'Request body as JSON (string, @FILE or @-); also sets Content-Type: application/json' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s u -l user -d 'Basic authentication, `USER:PASS`' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l bearer -d 'Bearer token for `Authorization: Bearer TOKEN`' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l cacert -d 'Trust the CA certificates in this PEM file, besides the built-in roots' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l connect-timeout -d 'Give up a connection attempt after this long [default: 10s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s c -l connections -d 'Concurrent streams to hold open [default: 100]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l duration -d 'How long to run [default: 30s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l ramp -d 'Open this many new streams per second [default: all at once]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l events -d 'End each stream after N events (the run ends when all have)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l latency-field -d 'JSON pointer to the send timestamp in each event\'s data (e.g. /ts_ms) for delivery latency' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l latency-unit -d 'Unit of the timestamp [default: detected by magnitude]' -r -f -a "ms\t'Epoch milliseconds'
+us\t'Epoch microseconds'"
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l threshold -d 'Pass/fail condition, e.g. \'latency_p99<250ms\', \'errors==0\' (repeatable); exit 3 on failure' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s o -l output -d 'Write the JSON report to FILE (the text report still goes to stdout)' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l merge -d 'Combine JSON reports from several runs into one, instead of running' -r -F
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l source-ip -d 'Local address(es) to connect from: 127.0.0.1 or a range 127.0.0.1-127.0.0.8' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l color -d 'When to colour the report' -r -f -a "auto\t'When writing to a terminal and `NO_COLOR` is not set'
+always\t'Always, even into a pipe'
+never\t'Never'"
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s k -l insecure -d 'Accept invalid TLS certificates (self-signed, expired, wrong host)'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l reconnect -d 'Resume a stream the server ends with Last-Event-ID, as listen does [default: reopen it after the same delay as a new client, so events sent meanwhile are lost]'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l check-ids -d 'Count lost, duplicated and out-of-order events by their increasing integer IDs'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l json -d 'Print the report as JSON'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l no-progress -d 'No live progress on stderr'
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l max-event-size -d 'Largest event (and line) to accept; larger ones are reported and dropped. Bytes, or with a unit: 64KiB, 16MiB, 1GiB (KB, MB, GB are powers of 1000)' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l color -d 'When to colour the output' -r -f -a "auto\t'When writing to a terminal and `NO_COLOR` is not set'
 always\t'Always, even into a pipe'
@@ -109,7 +138,8 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l json -d 'Print N
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l count -d 'Print only how many events there are, in all and per event type'
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -l comments -d 'Print comments too (as `: text`, or {"comment": text} with --json)'
 complete -c ssecat -n "__fish_ssecat_using_subcommand parse" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen serve parse help" -f -a "listen" -d 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
-complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen serve parse help" -f -a "serve" -d 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page'
-complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen serve parse help" -f -a "parse" -d 'Parse a captured event stream (a file or stdin) and print its events'
-complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen serve parse help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen serve bench parse help" -f -a "listen" -d 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
+complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen serve bench parse help" -f -a "serve" -d 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page'
+complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen serve bench parse help" -f -a "bench" -d 'Load-test an SSE endpoint: many concurrent streams, latency percentiles, lost events'
+complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen serve bench parse help" -f -a "parse" -d 'Parse a captured event stream (a file or stdin) and print its events'
+complete -c ssecat -n "__fish_ssecat_using_subcommand help; and not __fish_seen_subcommand_from listen serve bench parse help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

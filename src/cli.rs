@@ -446,8 +446,8 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub events: Option<u64>,
 
-    /// Reopen a stream the server ends as listen does: Last-Event-ID, retry:, backoff
-    /// [default: reopen at once, as a new client].
+    /// Resume a stream the server ends with Last-Event-ID, as listen does [default: reopen it
+    /// after the same delay as a new client, so events sent meanwhile are lost].
     #[arg(long)]
     pub reconnect: bool,
 

@@ -175,6 +175,59 @@ impl RequestSpec {
     }
 }
 
+impl RequestSpec {
+    /// The same request for a plain hyper HTTP/1.1 connection (bench): origin-form URI, a
+    /// `Host` header, the headers, authentication and body of [`RequestSpec::request`].
+    pub fn http1_request(
+        &self,
+        last_event_id: &str,
+    ) -> anyhow::Result<hyper::Request<http_body_util::Full<Bytes>>> {
+        use base64::Engine as _;
+        let path = match self.url.query() {
+            Some(q) => format!("{}?{q}", self.url.path()),
+            None => self.url.path().to_owned(),
+        };
+        let host = match (self.url.host_str(), self.url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            (None, _) => anyhow::bail!("the URL has no host"),
+        };
+        let mut req = hyper::Request::builder()
+            .method(self.method.clone())
+            .uri(path)
+            .header(reqwest::header::HOST, host)
+            .body(http_body_util::Full::new(
+                self.body.clone().unwrap_or_default(),
+            ))
+            .context("cannot build the request")?;
+        let headers = req.headers_mut();
+        for (name, value) in &self.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        if !last_event_id.is_empty() {
+            headers.insert(
+                "last-event-id",
+                HeaderValue::from_str(last_event_id)
+                    .context("the Last-Event-ID is not a valid header value")?,
+            );
+        }
+        let auth = match &self.auth {
+            Some(Auth::Basic { user, password }) => Some(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+            )),
+            Some(Auth::Bearer(token)) => Some(format!("Bearer {token}")),
+            None => None,
+        };
+        if let Some(auth) = auth {
+            let mut value = HeaderValue::from_str(&auth).context("invalid credentials")?;
+            value.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        Ok(req)
+    }
+}
+
 /// The certificates in a PEM file; a file with none is an error, not a silent no-op.
 fn read_cacerts(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
     let pem =

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `ssecat bench` as a client at scale: TOTAL concurrent streams split over PROCS bench processes,
+# each against its own `ssecat serve --tick 1s`, then the reports merged. Memory per stream =
+# (sum of the bench processes' RSS at steady state − PROCS × the RSS of a one-stream bench) ÷
+# TOTAL. Several processes because this machine's hard open-file limit is 20,000 per process.
+# Loopback only, bounded by DURATION. Usage: bench/bench-scale.sh [TOTAL] [PROCS] [DURATION]
+set -euo pipefail
+TOTAL=${1:-50000}
+PROCS=${2:-3}
+DURATION=${3:-25s}
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+ulimit -n "$(ulimit -Hn)"
+per=$(( (TOTAL + PROCS - 1) / PROCS ))
+[ "$(ulimit -n)" -gt $((per + 100)) ] || { echo "need $per file descriptors per process; ulimit -n is $(ulimit -n): use more PROCS" >&2; exit 1; }
+bin=./target/release/ssecat
+tmp=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+wait_port() { for _ in $(seq 100); do grep -q listening "$1" && break; sleep 0.05; done; grep -o '127.0.0.1:[0-9]*' "$1" | head -1; }
+
+# The RSS of a bench holding one stream: the fixed cost of a process.
+"$bin" serve --port 0 -q --tick 1s 2>"$tmp/s0.log" & pids+=($!)
+addr=$(wait_port "$tmp/s0.log")
+"$bin" bench "http://$addr/events" -c 1 --duration 3s --no-progress >/dev/null & one=$!
+sleep 2; base=$(rss $one); wait $one
+
+for i in $(seq "$PROCS"); do
+  "$bin" serve --port 0 -q --tick 1s --keepalive 0 2>"$tmp/s$i.log" & pids+=($!)
+done
+benches=()
+for i in $(seq "$PROCS"); do
+  addr=$(wait_port "$tmp/s$i.log")
+  "$bin" bench "http://$addr/events" -c "$per" --ramp 4000 --duration "$DURATION" \
+    --latency-field /ts_ms --check-ids --no-progress -o "$tmp/r$i.json" >/dev/null & benches+=($!)
+done
+pids+=("${benches[@]}")
+# Steady state: every stream open (ramp: per ÷ 4000 s), plus a few ticks.
+sleep $(( per / 4000 + 6 ))
+total_rss=0
+for p in "${benches[@]}"; do total_rss=$(( total_rss + $(rss "$p") )); done
+wait "${benches[@]}"
+"$bin" bench --merge "$tmp"/r*.json --color never
+echo
+echo "streams:                  $((per * PROCS)) ($PROCS processes × $per)"
+echo "bench RSS, all processes: ${total_rss} KiB (one-stream process: ${base} KiB)"
+awk -v t="$total_rss" -v b="$base" -v p="$PROCS" -v n="$((per * PROCS))" \
+  'BEGIN { printf "memory per stream:        %.2f KiB (%.0f bytes)\n", (t - p*b)/n, (t - p*b)*1024/n }'

@@ -1,0 +1,353 @@
+//! `ssecat bench` end to end: the binary against an in-process `ssecat serve` on 127.0.0.1
+//! port 0 (tests/common/serve.rs), its JSON report checked against
+//! schemas/bench-report.schema.json.
+//!
+//! Exact event counts, delivery latency from tick timestamps, `--check-ids` with and without
+//! resuming, thresholds and exit code 3, the merge of two half runs, connection errors against
+//! a closed port, Ctrl-C, and usage errors.
+
+mod common;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::process::Outcome;
+use common::serve::{Serve, serve};
+use common::{ms, ssecat};
+use serde_json::Value;
+
+/// `ssecat bench URL --no-progress ARGS…` against `srv`'s `/events`.
+fn bench(srv: &Serve, args: &[&str]) -> Outcome {
+    let url = srv.url("/events");
+    ssecat(["bench", url.as_str(), "--no-progress"])
+        .args(args)
+        .run_within(Duration::from_secs(20))
+}
+
+/// The JSON report on stdout, validated against the schema.
+#[track_caller]
+fn report(out: &Outcome) -> Value {
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e})\n{}", out.dump()));
+    validate(&report);
+    report
+}
+
+#[track_caller]
+fn validate(report: &Value) {
+    static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let schema = SCHEMA.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/bench-report.schema.json"
+        );
+        let text = std::fs::read_to_string(path).expect("read the bench report schema");
+        let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
+        jsonschema::validator_for(&schema).expect("a valid JSON Schema")
+    });
+    let errors: Vec<String> = schema.iter_errors(report).map(|e| e.to_string()).collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match the schema: {errors:#?}\n{report:#}"
+    );
+}
+
+fn n(v: &Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
+}
+
+#[test]
+fn every_stream_gets_exactly_its_events_and_the_run_ends_early() {
+    let srv = serve(&["--tick", "20ms"]);
+    let out = bench(
+        &srv,
+        &["-c", "4", "--events", "5", "--duration", "15s", "--json"],
+    );
+    out.code(0);
+    assert!(
+        out.elapsed < Duration::from_secs(5),
+        "took {:?}",
+        out.elapsed
+    );
+    let r = report(&out);
+    assert_eq!(n(&r["summary"]["events"]), 20, "{r:#}");
+    assert_eq!(n(&r["summary"]["streams"]), 4);
+    assert_eq!(n(&r["summary"]["connected"]), 4);
+    assert_eq!(n(&r["summary"]["errors"]), 0);
+    assert!(n(&r["summary"]["bytes"]) > 20 * 50);
+    assert_eq!(n(&r["percentiles"]["connect"]["count"]), 4);
+    assert_eq!(n(&r["percentiles"]["first_event"]["count"]), 4);
+}
+
+#[test]
+fn tick_timestamps_give_plausible_delivery_latency() {
+    let srv = serve(&["--tick", "20ms"]);
+    let out = bench(
+        &srv,
+        &[
+            "-c",
+            "3",
+            "--events",
+            "10",
+            "--latency-field",
+            "/ts_ms",
+            "--json",
+        ],
+    );
+    out.code(0);
+    let r = report(&out);
+    let lat = &r["percentiles"]["latency"];
+    assert_eq!(n(&lat["count"]), 30, "{r:#}");
+    assert_eq!(n(&r["summary"]["latency_missing"]), 0);
+    // ts_ms has millisecond resolution: a loopback delivery is 0 to a few ms late.
+    assert!(n(&lat["p50_us"]) < 200_000, "{lat}");
+    assert!(n(&lat["max_us"]) < 2_000_000, "{lat}");
+    assert!(n(&lat["min_us"]) <= n(&lat["p50_us"]));
+}
+
+#[test]
+fn check_ids_counts_events_lost_by_a_client_that_does_not_resume() {
+    // Each stream is closed after 5 events; without --reconnect it comes back as a new client
+    // after the server's retry (150 ms), and the ticks sent meanwhile are lost.
+    let srv = serve(&["--tick", "10ms", "--drop-after", "5", "--retry", "150"]);
+    let out = bench(
+        &srv,
+        &["-c", "2", "--duration", "1500ms", "--check-ids", "--json"],
+    );
+    out.code(0);
+    let r = report(&out);
+    assert!(n(&r["ids"]["lost"]) >= 5, "{r:#}");
+    assert!(n(&r["summary"]["disconnects"]) >= 2);
+    assert!(n(&r["summary"]["reconnects"]) >= 2);
+}
+
+#[test]
+fn check_ids_reports_nothing_lost_when_streams_resume_with_last_event_id() {
+    let srv = serve(&["--tick", "10ms", "--drop-after", "5", "--retry", "150"]);
+    let out = bench(
+        &srv,
+        &[
+            "-c",
+            "2",
+            "--duration",
+            "1500ms",
+            "--check-ids",
+            "--reconnect",
+            "--json",
+        ],
+    );
+    out.code(0);
+    let r = report(&out);
+    let ids = &r["ids"];
+    assert_eq!(n(&ids["lost"]), 0, "{r:#}");
+    assert_eq!(n(&ids["duplicated"]), 0);
+    assert_eq!(n(&ids["out_of_order"]), 0);
+    assert!(n(&ids["checked"]) >= 40, "{ids}");
+    assert!(n(&r["summary"]["reconnects"]) >= 2);
+}
+
+#[test]
+fn thresholds_pass_with_exit_0_and_fail_with_exit_3() {
+    let srv = serve(&["--tick", "20ms"]);
+    let pass = bench(
+        &srv,
+        &[
+            "-c",
+            "2",
+            "--events",
+            "3",
+            "--threshold",
+            "events>=6",
+            "--threshold",
+            "errors==0",
+        ],
+    );
+    pass.code(0);
+    assert!(pass.out().contains("events>=6"), "{}", pass.dump());
+    let fail = bench(
+        &srv,
+        &[
+            "-c",
+            "2",
+            "--events",
+            "3",
+            "--threshold",
+            "events>=6",
+            "--threshold",
+            "errors>0",
+        ],
+    );
+    fail.code(3);
+    let text = fail.out();
+    assert!(
+        text.contains("FAIL") && text.contains("errors>0"),
+        "{}",
+        fail.dump()
+    );
+    assert!(
+        fail.stderr.contains("1 of 2 thresholds failed"),
+        "{}",
+        fail.dump()
+    );
+    let json = bench(
+        &srv,
+        &[
+            "-c",
+            "1",
+            "--events",
+            "2",
+            "--json",
+            "--threshold",
+            "latency_p99<1ms",
+        ],
+    );
+    // No latency field: a latency threshold has no samples and fails.
+    json.code(3);
+    let r = report(&json);
+    assert_eq!(r["thresholds"][0]["pass"], false, "{r:#}");
+}
+
+#[test]
+fn merging_two_half_runs_adds_counts_and_histograms() {
+    let srv = serve(&["--tick", "20ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    for (path, streams) in [(&a, "2"), (&b, "3")] {
+        let out = bench(
+            &srv,
+            &[
+                "-c",
+                streams,
+                "--events",
+                "4",
+                "--latency-field",
+                "/ts_ms",
+                "-o",
+                path.to_str().unwrap(),
+            ],
+        );
+        out.code(0);
+    }
+    let read = |p: &std::path::Path| -> Value {
+        let v = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        validate(&v);
+        v
+    };
+    let (ra, rb) = (read(&a), read(&b));
+    let merged = ssecat([
+        "bench",
+        "--merge",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--json",
+    ])
+    .run();
+    merged.code(0);
+    let m = report(&merged);
+    assert_eq!(n(&m["summary"]["events"]), 20, "{m:#}");
+    assert_eq!(n(&m["summary"]["streams"]), 5);
+    assert_eq!(m["runs"].as_array().map(Vec::len), Some(2));
+    for h in ["connect", "first_event", "latency"] {
+        assert_eq!(
+            counts(&m["histograms"][h]),
+            add(counts(&ra["histograms"][h]), counts(&rb["histograms"][h])),
+            "{h}"
+        );
+    }
+    assert_eq!(n(&m["percentiles"]["latency"]["count"]), 20);
+}
+
+/// A serialized histogram as a value → count map.
+fn counts(h: &Value) -> std::collections::BTreeMap<u64, u64> {
+    h["counts"]
+        .as_array()
+        .expect("counts")
+        .iter()
+        .map(|pair| (n(&pair[0]), n(&pair[1])))
+        .collect()
+}
+
+fn add(
+    mut a: std::collections::BTreeMap<u64, u64>,
+    b: std::collections::BTreeMap<u64, u64>,
+) -> std::collections::BTreeMap<u64, u64> {
+    for (k, v) in b {
+        *a.entry(k).or_default() += v;
+    }
+    a
+}
+
+#[test]
+fn a_closed_port_counts_refused_connections() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}/events");
+    let out = ssecat([
+        "bench",
+        &url,
+        "-c",
+        "3",
+        "--duration",
+        "500ms",
+        "--json",
+        "--no-progress",
+    ])
+    .run();
+    out.code(0);
+    let r = report(&out);
+    assert!(n(&r["errors"]["refused"]) >= 3, "{r:#}");
+    assert_eq!(n(&r["summary"]["connected"]), 0);
+    assert_eq!(n(&r["summary"]["events"]), 0);
+}
+
+#[test]
+fn ctrl_c_stops_early_and_still_reports() {
+    let srv = serve(&["--tick", "20ms"]);
+    let url = srv.url("/events");
+    let running = ssecat([
+        "bench",
+        &url,
+        "-c",
+        "2",
+        "--duration",
+        "60s",
+        "--no-progress",
+    ])
+    .spawn();
+    std::thread::sleep(ms(700));
+    running.interrupt();
+    let out = running.finish(Duration::from_secs(5));
+    out.code(0);
+    let text = out.out();
+    assert!(text.contains("events"), "{}", out.dump());
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    ssecat(["bench"]).run().code(2);
+    let bad = ssecat([
+        "bench",
+        "http://127.0.0.1:1/",
+        "--threshold",
+        "latency_p99<<1",
+    ])
+    .run();
+    bad.code(2);
+    assert!(bad.stderr.contains("latency_p99<<1"), "{}", bad.dump());
+    let https = ssecat(["bench", "https://127.0.0.1:1/", "--no-progress"]).run();
+    https.code(1);
+    assert!(
+        https.stderr.starts_with("ssecat: error: ") && https.stderr.contains("http://"),
+        "{}",
+        https.dump()
+    );
+    let missing = ssecat(["bench", "--merge", "/nonexistent/a.json"]).run();
+    missing.code(1);
+    assert!(
+        missing.stderr.contains("/nonexistent/a.json"),
+        "{}",
+        missing.dump()
+    );
+}
