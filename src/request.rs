@@ -69,6 +69,8 @@ pub struct RequestSpec {
     pub insecure: bool,
     /// Extra trusted CA certificates, from `--cacert`.
     pub cacerts: Vec<reqwest::Certificate>,
+    /// The same certificates as DER, for bench's own rustls connections.
+    pub cacerts_der: Vec<rustls::pki_types::CertificateDer<'static>>,
     /// Connection attempt time limit.
     pub connect_timeout: Duration,
 }
@@ -118,9 +120,9 @@ impl RequestSpec {
             (None, Some(token)) => Some(Auth::Bearer(token.clone())),
             (None, None) => None,
         };
-        let cacerts = match &args.cacert {
+        let (cacerts, cacerts_der) = match &args.cacert {
             Some(path) => read_cacerts(path)?,
-            None => Vec::new(),
+            None => (Vec::new(), Vec::new()),
         };
         Ok(RequestSpec {
             url: args
@@ -133,6 +135,7 @@ impl RequestSpec {
             auth,
             insecure: args.insecure,
             cacerts,
+            cacerts_der,
             connect_timeout: args.connect_timeout,
         })
     }
@@ -228,8 +231,15 @@ impl RequestSpec {
     }
 }
 
-/// The certificates in a PEM file; a file with none is an error, not a silent no-op.
-fn read_cacerts(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
+/// The certificates in a PEM file (for reqwest, and as DER for rustls); a file with none is an
+/// error, not a silent no-op.
+fn read_cacerts(
+    path: &Path,
+) -> anyhow::Result<(
+    Vec<reqwest::Certificate>,
+    Vec<rustls::pki_types::CertificateDer<'static>>,
+)> {
+    use rustls::pki_types::pem::PemObject as _;
     let pem =
         std::fs::read(path).with_context(|| format!("cannot read --cacert {}", path.display()))?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem)
@@ -240,7 +250,10 @@ fn read_cacerts(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
             path.display()
         );
     }
-    Ok(certs)
+    let der = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("--cacert {}: not a valid PEM file", path.display()))?;
+    Ok((certs, der))
 }
 
 /// `-d` syntax: a literal string, `@FILE`, or `@-` for stdin.

@@ -4,6 +4,7 @@
 //! - worker.rs   the one stream worker: connect (hyper HTTP/1.1), parse, count, reopen
 //! - metrics.rs  what is counted: HDR histograms (µs), counters, errors by kind, ID checks
 //! - latency.rs  the send timestamp in an event's data, by JSON pointer
+//! - tls.rs      rustls for https URLs (web PKI roots + --cacert, or -k)
 //! - report.rs   the report as JSON, rebuilt into metrics to merge reports losslessly;
 //!   report_text.rs its text form; threshold.rs the `--threshold` conditions
 //!
@@ -16,6 +17,7 @@ pub mod latency;
 pub mod metrics;
 pub mod report;
 pub mod threshold;
+mod tls;
 mod worker;
 
 use std::cell::RefCell;
@@ -26,7 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::watch;
 use tokio::task::{JoinSet, LocalSet};
@@ -67,17 +69,18 @@ pub struct BenchConfig {
     pub check_ids: bool,
     /// Source addresses, used in turn; empty lets the system choose.
     pub source_ips: Vec<IpAddr>,
+    /// TLS, for https URLs.
+    pub tls: Option<tls::Tls>,
 }
 
 impl BenchConfig {
     /// Turns the flags into a config.
     pub fn from_args(args: &BenchArgs) -> anyhow::Result<Self> {
         let request = RequestSpec::from_args(&args.request)?;
-        if request.url.scheme() != "http" {
-            bail!(
-                "bench opens plain HTTP/1.1 connections: use an http:// URL (https is not supported yet)"
-            );
-        }
+        let tls = match request.url.scheme() {
+            "https" => Some(tls::Tls::new(&request)?),
+            _ => None,
+        };
         let latency = match &args.latency_field {
             Some(p) => Some(LatencyField::new(p, args.latency_unit).map_err(UsageError)?),
             None => None,
@@ -96,6 +99,7 @@ impl BenchConfig {
             latency,
             check_ids: args.check_ids,
             source_ips: args.source_ip.clone().unwrap_or_default(),
+            tls,
         })
     }
 }

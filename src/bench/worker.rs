@@ -40,6 +40,10 @@ pub struct Shard {
     pub start: Instant,
 }
 
+/// A connection's byte stream: plain TCP or TLS over it.
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin> Io for T {}
+
 /// How one connection ended.
 enum Ended {
     /// The run is over (stop signal) or this stream has its `--events`.
@@ -137,9 +141,18 @@ async fn attempt(shard: &Shard, state: &mut StreamState, source: Option<IpAddr>)
     };
     let opening = async {
         let tcp = connect(shard.target, source).await.map_err(io_kind)?;
+        let io: Box<dyn Io> = match &config.tls {
+            None => Box::new(tcp),
+            Some(tls) => Box::new(
+                tls.connector
+                    .connect(tls.name.clone(), tcp)
+                    .await
+                    .map_err(|_| ErrorKind::Tls)?,
+            ),
+        };
         let (mut sender, conn) = hyper::client::conn::http1::Builder::new()
             .read_buf_exact_size(Some(READ_BUFFER))
-            .handshake::<_, http_body_util::Full<Bytes>>(TokioIo::new(tcp))
+            .handshake::<_, http_body_util::Full<Bytes>>(TokioIo::new(io))
             .await
             .map_err(|_| ErrorKind::Protocol)?;
         let mut conn = Box::pin(conn);

@@ -37,6 +37,7 @@ use tokio::sync::{mpsc, oneshot};
 pub mod listen;
 pub mod process;
 pub mod serve;
+pub mod tls;
 
 #[allow(unused_imports)]
 pub use process::{Outcome, Running, Ssecat, command, ssecat};
