@@ -33,12 +33,12 @@ done
 benches=()
 for i in $(seq "$PROCS"); do
   addr=$(wait_port "$tmp/s$i.log")
-  "$bin" bench "http://$addr/events" -c "$per" --ramp 4000 --duration "$DURATION" \
+  "$bin" bench "http://$addr/events" -c "$per" --ramp 2000 --duration "$DURATION" \
     --latency-field /ts_ms --check-ids --no-progress -o "$tmp/r$i.json" >/dev/null & benches+=($!)
 done
 pids+=("${benches[@]}")
-# Steady state: every stream open (ramp: per ÷ 4000 s), plus a few ticks.
-sleep $(( per / 4000 + 6 ))
+# Steady state: every stream open (ramp: per ÷ 2000 s), plus a few ticks.
+sleep $(( per / 2000 + 6 ))
 total_rss=0
 for p in "${benches[@]}"; do total_rss=$(( total_rss + $(rss "$p") )); done
 wait "${benches[@]}"

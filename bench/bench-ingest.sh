@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# How many events per CPU-second `ssecat bench` ingests: `ssecat serve --stdin` fed as fast as
+# `yes` can write (one ~110-byte JSON event per line), STREAMS bench streams for DURATION, then
+# events received ÷ the bench process's CPU time (user + system). Loopback only, bounded.
+# Usage: bench/bench-ingest.sh [STREAMS] [DURATION]
+set -euo pipefail
+STREAMS=${1:-4}
+DURATION=${2:-10s}
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=./target/release/ssecat
+tmp=$(mktemp -d)
+line='{"n":1,"ts_ms":0,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}'
+yes "$line" | "$bin" serve --port 0 -q --stdin --keepalive 0 --history 0 --client-queue 1000000 2>"$tmp/serve.log" &
+serve=$!
+trap 'kill $serve 2>/dev/null; pkill -P $$ yes 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 100); do grep -q listening "$tmp/serve.log" && break; sleep 0.05; done
+addr=$(grep -o '127.0.0.1:[0-9]*' "$tmp/serve.log" | head -1)
+/usr/bin/time -f "%U %S %e" -o "$tmp/time" \
+  "$bin" bench "http://$addr/events" -c "$STREAMS" --duration "$DURATION" --no-progress --json >"$tmp/report.json"
+read -r user sys wall <"$tmp/time"
+events=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["events"])' "$tmp/report.json")
+echo "streams: $STREAMS, wall: ${wall}s, bench CPU: ${user}s user + ${sys}s system"
+python3 - "$events" "$user" "$sys" "$wall" <<'PY'
+import sys
+events, user, sys_, wall = int(sys.argv[1]), *map(float, sys.argv[2:])
+print(f"events received:      {events:,}")
+print(f"events per second:    {events / wall:,.0f}")
+print(f"events per CPU-second: {events / (user + sys_):,.0f}")
+PY
