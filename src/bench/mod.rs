@@ -40,7 +40,7 @@ use crate::output::ColorChoice;
 use crate::request::RequestSpec;
 use latency::LatencyField;
 use metrics::Metrics;
-use report::{Report, RunInfo};
+use report::{Report, Run};
 use threshold::Threshold;
 
 /// File descriptors kept free for everything that is not a stream.
@@ -139,10 +139,10 @@ fn measure(
     check_limits(&config);
     let started_at = SystemTime::now();
     let (metrics, duration, interrupted) = execute(&config, target, progress)?;
-    let info = RunInfo {
+    let run = Run {
         url: config.request.url.to_string(),
-        started_at,
-        duration,
+        started_at: humantime::format_rfc3339_millis(started_at).to_string(),
+        duration_secs: duration.as_secs_f64(),
         connections: config.connections,
         ramp: config.ramp,
         events_per_stream: config.events,
@@ -151,7 +151,7 @@ fn measure(
         latency_field: config.latency.as_ref().map(|l| l.pointer().to_owned()),
         interrupted,
     };
-    Ok(Report::new(info, &metrics, thresholds))
+    Ok(Report::new(run, &metrics, thresholds))
 }
 
 fn output(report: &Report, args: &BenchArgs, color: bool) -> anyhow::Result<()> {

@@ -11,7 +11,6 @@ mod text;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, anyhow, bail};
 use hdrhistogram::Histogram;
@@ -23,31 +22,6 @@ use super::threshold::{Threshold, ThresholdResult};
 /// The `format` of the reports this version writes and reads; bumped when the shape changes
 /// in a way an older reader would misread.
 pub const FORMAT: &str = "ssecat-bench-report/1";
-
-/// What a run was asked to do and how it went, beside what it counted.
-#[derive(Debug, Clone)]
-pub struct RunInfo {
-    /// The URL every stream opened.
-    pub url: String,
-    /// When the run started (wall clock, to tell the runs of a merge apart).
-    pub started_at: SystemTime,
-    /// How long it actually ran (shorter than `--duration` after Ctrl-C or `--events`).
-    pub duration: Duration,
-    /// `--connections`.
-    pub connections: u64,
-    /// `--ramp`, streams per second.
-    pub ramp: Option<f64>,
-    /// `--events`, per stream.
-    pub events_per_stream: Option<u64>,
-    /// `--reconnect`.
-    pub reconnect: bool,
-    /// `--check-ids`: whether lost / duplicated / out-of-order counts mean anything.
-    pub check_ids: bool,
-    /// `--latency-field`: whether delivery latency was measured, and where.
-    pub latency_field: Option<String>,
-    /// Ctrl-C ended the run early.
-    pub interrupted: bool,
-}
 
 /// The report: what `--json` prints and `--output` writes; `--merge` reads it back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,7 +49,7 @@ pub struct Report {
     pub thresholds: Vec<ThresholdResult>,
 }
 
-/// [`RunInfo`] as stored in the report.
+/// What a run was asked to do and how it went, beside what it counted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
     /// The URL every stream opened.
@@ -193,23 +167,6 @@ pub struct HistogramData {
     pub high: u64,
     /// `[value_us, count]` per non-empty bucket, ascending.
     pub counts: Vec<(u64, u64)>,
-}
-
-impl From<&RunInfo> for Run {
-    fn from(info: &RunInfo) -> Self {
-        Run {
-            url: info.url.clone(),
-            started_at: humantime::format_rfc3339_millis(info.started_at).to_string(),
-            duration_secs: info.duration.as_secs_f64(),
-            connections: info.connections,
-            ramp: info.ramp,
-            events_per_stream: info.events_per_stream,
-            reconnect: info.reconnect,
-            check_ids: info.check_ids,
-            latency_field: info.latency_field.clone(),
-            interrupted: info.interrupted,
-        }
-    }
 }
 
 impl From<IdCounts> for Ids {
@@ -346,9 +303,9 @@ pub fn error_kind(key: &str) -> Option<ErrorKind> {
 
 impl Report {
     /// The report of one run, with `thresholds` evaluated against it.
-    pub fn new(info: RunInfo, metrics: &Metrics, thresholds: &[Threshold]) -> Report {
-        let duration_secs = info.duration.as_secs_f64();
-        Report::build(vec![Run::from(&info)], duration_secs, metrics, thresholds)
+    pub fn new(run: Run, metrics: &Metrics, thresholds: &[Threshold]) -> Report {
+        let duration_secs = run.duration_secs;
+        Report::build(vec![run], duration_secs, metrics, thresholds)
     }
 
     fn build(runs: Vec<Run>, duration_secs: f64, m: &Metrics, thresholds: &[Threshold]) -> Report {
@@ -513,11 +470,11 @@ mod tests {
         m
     }
 
-    fn info(check_ids: bool) -> RunInfo {
-        RunInfo {
+    fn info(check_ids: bool) -> Run {
+        Run {
             url: "http://[::1]:8080/events?q=\"[1, 2]\\".into(),
-            started_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
-            duration: Duration::from_millis(10_500),
+            started_at: "2023-11-14T22:13:20.000Z".into(),
+            duration_secs: 10.5,
             connections: 100,
             ramp: Some(50.0),
             events_per_stream: None,
@@ -578,7 +535,7 @@ mod tests {
         let whole = Report::new(info(true), &metrics(0..20_000), &thresholds());
         let a = Report::new(info(true), &metrics(0..7_000), &[]);
         let mut short = info(true);
-        short.duration = Duration::from_secs(4);
+        short.duration_secs = 4.0;
         let b = Report::new(short, &metrics(7_000..20_000), &[]);
         let mut merged = Report::merge(vec![a, b], &thresholds()).unwrap();
         assert_eq!(merged.runs.len(), 2);

@@ -361,18 +361,17 @@ fn squeeze(json: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::time::SystemTime;
 
     use super::*;
     use crate::bench::metrics::{ErrorKind, Metrics, record};
-    use crate::bench::report::RunInfo;
+    use crate::bench::report::Run;
     use crate::bench::threshold::Threshold;
 
-    fn info() -> RunInfo {
-        RunInfo {
+    fn info() -> Run {
+        Run {
             url: "http://127.0.0.1:8080/events".into(),
-            started_at: SystemTime::UNIX_EPOCH,
-            duration: Duration::from_secs(10),
+            started_at: "1970-01-01T00:00:00.000Z".into(),
+            duration_secs: 10.0,
             connections: 2,
             ramp: None,
             events_per_stream: None,
