@@ -29,6 +29,8 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test an SSE endpoint: many concurrent streams, latency percentiles, lost events')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse a captured event stream (a file or stdin) and print its events')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'See it work: a local mock server ticking, and listen printing its events. No network')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Shell completions and man pages, for packagers')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -159,11 +161,57 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'ssecat;demo' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Exit after this many events [default: run until Ctrl-C]')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Exit after this many events [default: run until Ctrl-C]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: pretty]')
+            [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'Time between the mock server''s events [default: 500ms]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for --format json')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ssecat;generate' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for SHELL on stdout')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (ssecat.1, ssecat-listen.1, …) into DIR; without DIR, print ssecat.1')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ssecat;generate;completions' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ssecat;generate;man' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ssecat;generate;help' {
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for SHELL on stdout')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (ssecat.1, ssecat-listen.1, …) into DIR; without DIR, print ssecat.1')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ssecat;generate;help;completions' {
+            break
+        }
+        'ssecat;generate;help;man' {
+            break
+        }
+        'ssecat;generate;help;help' {
+            break
+        }
         'ssecat;help' {
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test an SSE endpoint: many concurrent streams, latency percentiles, lost events')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse a captured event stream (a file or stdin) and print its events')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'See it work: a local mock server ticking, and listen printing its events. No network')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Shell completions and man pages, for packagers')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -177,6 +225,20 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             break
         }
         'ssecat;help;parse' {
+            break
+        }
+        'ssecat;help;demo' {
+            break
+        }
+        'ssecat;help;generate' {
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for SHELL on stdout')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (ssecat.1, ssecat-listen.1, …) into DIR; without DIR, print ssecat.1')
+            break
+        }
+        'ssecat;help;generate;completions' {
+            break
+        }
+        'ssecat;help;generate;man' {
             break
         }
         'ssecat;help;help' {

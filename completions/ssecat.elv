@@ -26,6 +26,8 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand serve 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page'
             cand bench 'Load-test an SSE endpoint: many concurrent streams, latency percentiles, lost events'
             cand parse 'Parse a captured event stream (a file or stdin) and print its events'
+            cand demo 'See it work: a local mock server ticking, and listen printing its events. No network'
+            cand generate 'Shell completions and man pages, for packagers'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ssecat;listen'= {
@@ -151,11 +153,49 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ssecat;demo'= {
+            cand -n 'Exit after this many events [default: run until Ctrl-C]'
+            cand --count 'Exit after this many events [default: run until Ctrl-C]'
+            cand --format 'Output format [default: pretty]'
+            cand --every 'Time between the mock server''s events [default: 500ms]'
+            cand --color 'When to colour the output'
+            cand --json 'Shorthand for --format json'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ssecat;generate'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand completions 'Print the completion script for SHELL on stdout'
+            cand man 'Write the man pages (ssecat.1, ssecat-listen.1, …) into DIR; without DIR, print ssecat.1'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ssecat;generate;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ssecat;generate;man'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ssecat;generate;help'= {
+            cand completions 'Print the completion script for SHELL on stdout'
+            cand man 'Write the man pages (ssecat.1, ssecat-listen.1, …) into DIR; without DIR, print ssecat.1'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ssecat;generate;help;completions'= {
+        }
+        &'ssecat;generate;help;man'= {
+        }
+        &'ssecat;generate;help;help'= {
+        }
         &'ssecat;help'= {
             cand listen 'Tail a live event stream: print events as they arrive, reconnecting with Last-Event-ID'
             cand serve 'Run a mock SSE server: topics, publish API, replay, generators, faults, a viewer page'
             cand bench 'Load-test an SSE endpoint: many concurrent streams, latency percentiles, lost events'
             cand parse 'Parse a captured event stream (a file or stdin) and print its events'
+            cand demo 'See it work: a local mock server ticking, and listen printing its events. No network'
+            cand generate 'Shell completions and man pages, for packagers'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ssecat;help;listen'= {
@@ -165,6 +205,16 @@ set edit:completion:arg-completer[ssecat] = {|@words|
         &'ssecat;help;bench'= {
         }
         &'ssecat;help;parse'= {
+        }
+        &'ssecat;help;demo'= {
+        }
+        &'ssecat;help;generate'= {
+            cand completions 'Print the completion script for SHELL on stdout'
+            cand man 'Write the man pages (ssecat.1, ssecat-listen.1, …) into DIR; without DIR, print ssecat.1'
+        }
+        &'ssecat;help;generate;completions'= {
+        }
+        &'ssecat;help;generate;man'= {
         }
         &'ssecat;help;help'= {
         }

@@ -12,7 +12,13 @@ use crate::units::{parse_duration, parse_mem_size};
 
 /// curl and websocat, but for Server-Sent Events.
 #[derive(Debug, Parser)]
-#[command(name = "ssecat", version, about, max_term_width = 100)]
+#[command(
+    name = "ssecat",
+    version,
+    long_version = env!("SSECAT_LONG_VERSION"),
+    about,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -34,7 +40,25 @@ pub enum Command {
     /// Parse a captured event stream (a file or stdin) and print its events.
     #[command(after_long_help = PARSE_EXAMPLES)]
     Parse(ParseArgs),
+    /// See it work: a local mock server ticking, and listen printing its events. No network.
+    #[command(after_long_help = DEMO_EXAMPLES)]
+    Demo(DemoArgs),
+    /// Shell completions and man pages, for packagers.
+    #[command(hide = true, subcommand, after_long_help = GENERATE_EXAMPLES)]
+    Generate(GenerateCommand),
 }
+
+const DEMO_EXAMPLES: &str = "\
+Examples:
+  ssecat demo
+  ssecat demo -n 5
+  ssecat demo --json --every 100ms | jq .data";
+
+const GENERATE_EXAMPLES: &str = "\
+Examples:
+  ssecat generate completions bash > ~/.local/share/bash-completion/completions/ssecat
+  ssecat generate completions zsh > ~/.zfunc/_ssecat
+  ssecat generate man /usr/local/share/man/man1";
 
 const BENCH_EXAMPLES: &str = "\
 Examples:
@@ -516,6 +540,47 @@ fn parse_source_ips(text: &str) -> Result<Vec<std::net::IpAddr>, String> {
         ));
     }
     Ok((a..=b).map(|n| IpAddr::V4(Ipv4Addr::from(n))).collect())
+}
+
+/// `ssecat demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Exit after this many events [default: run until Ctrl-C].
+    #[arg(short = 'n', long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Output format [default: pretty].
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = FormatArg::Pretty, hide_default_value = true)]
+    pub format: FormatArg,
+
+    /// Shorthand for --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Time between the mock server's events [default: 500ms].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "500ms", hide_default_value = true)]
+    pub every: Duration,
+
+    /// When to colour the output.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// `ssecat generate …`.
+#[derive(Debug, Subcommand)]
+pub enum GenerateCommand {
+    /// Print the completion script for SHELL on stdout.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (ssecat.1, ssecat-listen.1, …) into DIR; without DIR, print ssecat.1.
+    Man {
+        /// Where to write them.
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `ssecat parse [FILE]`.

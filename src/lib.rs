@@ -8,8 +8,10 @@
 //! cli.rs        clap derive definitions and value parsers only
 //! exit.rs       exit codes (0 ok, 1 runtime error, 2 usage) and error reporting
 //! units.rs      sizes on the command line (16MiB) and their display
-//! generate.rs   shell completions and man pages from the clap definitions (committed in
-//!               completions/ and man/, kept fresh by tests/generated.rs)
+//! generate.rs   `ssecat generate`: shell completions and man pages from the clap definitions
+//!               (committed in completions/ and man/, kept fresh by tests/generated.rs)
+//! demo.rs       `ssecat demo`: an in-process serve ticking on a free loopback port, and
+//!               listen printing it
 //! event.rs      Event {event, data, id, retry}, owned, and its wire encoding
 //! parse/        the streaming parser: bytes in, items out (Event | Comment | Retry | Error);
 //!               no I/O, no async. parse/fuzz.rs holds its invariants for fuzzing
@@ -45,6 +47,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod demo;
 pub mod event;
 pub mod exit;
 pub mod generate;
@@ -65,5 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Parse(args) => parse_cmd::run(&args),
+        Command::Demo(args) => demo::run(&args),
+        Command::Generate(command) => generate::run(&command),
     }
 }
