@@ -114,7 +114,7 @@ async fn subscribe(
     let last_event_id = req
         .headers()
         .get("last-event-id")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .map(|v| header_text(v.as_bytes()))
         .or_else(|| query.first("lastEventId").map(str::to_owned))
         .filter(|id| !id.is_empty());
 
@@ -224,6 +224,15 @@ impl StreamSlot {
 impl Drop for StreamSlot {
     fn drop(&mut self) {
         self.app.stats.streams_now.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A header value as text: UTF-8 as the standard says, else Latin-1 (what a Node `fetch` sends
+/// for a non-ASCII Last-Event-ID), so the ID still matches the one the client was sent.
+fn header_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
     }
 }
 
@@ -612,6 +621,12 @@ mod tests {
         assert!(err.contains("missing \"data\""), "{err}");
         let err = events_from_json(serde_json::json!([{"data": 1}, 3]), &d).unwrap_err();
         assert!(err.starts_with("event 1:"), "{err}");
+    }
+
+    #[test]
+    fn header_text_is_utf8_or_else_latin1() {
+        assert_eq!(header_text("é1".as_bytes()), "é1");
+        assert_eq!(header_text(&[0xE9, b'1']), "é1");
     }
 
     #[test]
