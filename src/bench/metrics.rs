@@ -65,9 +65,9 @@ pub struct IdCounts {
     pub checked: u64,
     /// IDs skipped: the gaps between consecutive IDs on a stream (across reconnects).
     pub lost: u64,
-    /// An ID equal to the one before.
+    /// An ID equal to the highest seen before on the stream.
     pub duplicated: u64,
-    /// An ID lower than the one before.
+    /// An ID lower than the highest seen before on the stream.
     pub out_of_order: u64,
     /// Events whose ID was missing or not an integer.
     pub unchecked: u64,

@@ -108,9 +108,9 @@ pub struct Ids {
     pub checked: u64,
     /// IDs skipped.
     pub lost: u64,
-    /// IDs equal to the one before.
+    /// IDs equal to the highest seen before on their stream.
     pub duplicated: u64,
-    /// IDs lower than the one before.
+    /// IDs lower than the highest seen before on their stream.
     pub out_of_order: u64,
     /// Events without an integer ID.
     pub unchecked: u64,
