@@ -36,7 +36,7 @@ use tokio::task::{JoinSet, LocalSet};
 use crate::cli::BenchArgs;
 use crate::exit::{ThresholdsFailed, UsageError};
 use crate::listen::policy::Backoff;
-use crate::output::ColorChoice;
+use crate::output::use_color;
 use crate::request::RequestSpec;
 use latency::LatencyField;
 use metrics::Metrics;
@@ -106,15 +106,7 @@ impl BenchConfig {
 
 /// Runs `ssecat bench`: a run, or `--merge` of earlier reports.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    };
-    colored::control::set_override(color);
+    let color = use_color(args.color);
     let report = if args.merge.is_empty() {
         let config = BenchConfig::from_args(args)?;
         let progress = !args.no_progress && std::io::stderr().is_terminal();

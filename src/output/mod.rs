@@ -71,14 +71,20 @@ pub enum ColorChoice {
 
 /// Decides once whether stdout gets colour, and tells the `colored` crate.
 pub fn use_color(choice: ColorChoice) -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let on = match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => !no_color && io::stdout().is_terminal(),
-    };
+    let on = color_wanted(choice, io::stdout().is_terminal());
     colored::control::set_override(on);
     on
+}
+
+/// Whether to colour output that goes to a terminal or not (`terminal`): `--color`, then
+/// `NO_COLOR`, then the terminal. serve's log (stderr) and the stdout printers both decide so.
+pub fn color_wanted(choice: ColorChoice, terminal: bool) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && terminal,
+    }
 }
 
 /// What to print and how.

@@ -34,7 +34,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
 use crate::cli::ServeArgs;
-use crate::output::ColorChoice;
+use crate::output::color_wanted;
 use hub::{Hub, HubConfig};
 pub use log::Log;
 
@@ -124,14 +124,7 @@ pub struct Faults {
 impl ServeConfig {
     /// Turns the flags into a config.
     pub fn from_args(args: &ServeArgs) -> anyhow::Result<Self> {
-        let color = match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stderr().is_terminal()
-            }
-        };
+        let color = color_wanted(args.color, std::io::stderr().is_terminal());
         let tick = args.tick.map(|every| Tick {
             every,
             event: args.tick_event.clone(),
