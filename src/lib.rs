@@ -23,7 +23,8 @@
 //!               reconnect policy (listen/policy.rs: status rules, Retry-After, backoff).
 //!               Builds its own current-thread tokio runtime.
 //! serve/        `ssecat serve`: hyper 1 server (HTTP/1.1 and h2c) on a multi-thread runtime;
-//!               hub.rs (topics, fan-out of events encoded once, history, replay), routes.rs
+//!               h1.rs (each connection's front door: HTTP/1.1 `GET /events` streamed straight
+//!               to the socket, everything else handed to hyper), hub.rs (topics, fan-out of events encoded once, history, replay), routes.rs
 //!               (the HTTP API), stream.rs (one subscriber's body: replay, queue, faults),
 //!               generate.rs (keep-alives, ticks, stdin, playback), log.rs, viewer.html
 //! bench/        `ssecat bench`: one shard (thread + current-thread runtime) per core, each

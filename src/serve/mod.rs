@@ -1,6 +1,8 @@
 //! `ssecat serve`: a mock SSE server.
 //!
 //! - mod.rs      the config (from the flags), the accept loop and shutdown
+//! - h1.rs       each connection's front door: HTTP/1.1 `GET /events` is streamed to the socket
+//!   without hyper's per-connection buffers; everything else goes to hyper
 //! - hub.rs      topics, fan-out of events encoded once, history and replay
 //! - routes.rs   the HTTP API: subscribe, publish, stats, health, the viewer page, CORS, tokens
 //! - stream.rs   one subscriber's response body: prelude, replay, live queue, faults
@@ -11,6 +13,7 @@
 //! on port 0; [`run`] is the command-line entry point around it.
 
 pub mod generate;
+mod h1;
 pub mod hub;
 mod log;
 mod routes;
@@ -26,11 +29,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioExecutor;
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
 use crate::cli::ServeArgs;
@@ -250,6 +253,8 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().timer(hyper_util::rt::TokioTimer::new());
+    let builder = Arc::new(builder);
+    let (stopping, shutdown_rx) = watch::channel(false);
     let mut shutdown = pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -267,26 +272,33 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         app.stats.connections_now.fetch_add(1, Ordering::Relaxed);
         app.stats.connections_total.fetch_add(1, Ordering::Relaxed);
-        let kill = Arc::new(Notify::new());
-        let service = routes::service(app.clone(), peer, kill.clone());
-        let conn = builder
-            .serve_connection(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
-        let app = app.clone();
+        let conn = h1::Conn {
+            app: app.clone(),
+            peer,
+            kill: Arc::new(Notify::new()),
+            shutdown: shutdown_rx.clone(),
+            hyper: builder.clone(),
+            graceful: graceful.watcher(),
+        };
         tokio::spawn(async move {
-            tokio::select! {
-                _ = conn => {}
-                () = kill.notified() => {}
-            }
+            let app = conn.app.clone();
+            h1::connection(conn, stream).await;
             app.stats.connections_now.fetch_sub(1, Ordering::Relaxed);
         });
     }
     drop(listener);
     app.log.info("shutting down");
+    let _ = stopping.send(true);
     app.hub.close();
     tasks.shutdown().await;
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    // Streams end by themselves now (the hub is closed); hyper's connections are told to.
+    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+    let _ = tokio::time::timeout_at(deadline, graceful.shutdown()).await;
+    while app.stats.connections_now.load(Ordering::Relaxed) > 0
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     Ok(())
 }
 

@@ -21,6 +21,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::http::request;
 use hyper::service::Service;
 use hyper::{Method, Request, Response, StatusCode, Version};
 use serde_json::{Value, json};
@@ -69,7 +70,10 @@ async fn handle(
     let method = req.method().clone();
     let mut response = match (req.uri().path(), &method) {
         (_, &Method::OPTIONS) => preflight(&app, origin.as_ref()),
-        ("/events", &Method::GET) => subscribe(&app, peer, kill, req).await,
+        ("/events", &Method::GET) => {
+            let (parts, _body) = req.into_parts();
+            subscribe(&app, peer, kill, &parts).await
+        }
         ("/events", &Method::POST) => publish(&app, peer, req).await,
         ("/stats", &Method::GET) => stats(&app),
         ("/health", &Method::GET) => json_response(StatusCode::OK, &json!({"status": "ok"})),
@@ -92,15 +96,28 @@ async fn handle(
     response
 }
 
+/// `GET /events` read by the HTTP/1.1 fast path (serve/h1.rs), which has no hyper request:
+/// the same answer as through hyper, CORS headers included.
+pub async fn subscribe_request(
+    app: &Arc<App>,
+    peer: SocketAddr,
+    kill: Arc<Notify>,
+    req: &request::Parts,
+) -> Response<ServeBody> {
+    let mut response = subscribe(app, peer, kill, req).await;
+    cors(app, req.headers.get(header::ORIGIN), response.headers_mut());
+    response
+}
+
 async fn subscribe(
     app: &Arc<App>,
     peer: SocketAddr,
     kill: Arc<Notify>,
-    req: Request<Incoming>,
+    req: &request::Parts,
 ) -> Response<ServeBody> {
-    let query = Query::parse(req.uri().query());
+    let query = Query::parse(req.uri.query());
     if let Some(token) = &app.config.subscribe_token {
-        let given = bearer(req.headers()).or(query.first("token"));
+        let given = bearer(&req.headers).or(query.first("token"));
         if !given.is_some_and(|g| same(g, token)) {
             return unauthorized(
                 "subscribing needs the subscribe token (Authorization: Bearer, or ?token=)",
@@ -112,7 +129,7 @@ async fn subscribe(
         Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
     };
     let last_event_id = req
-        .headers()
+        .headers
         .get("last-event-id")
         .map(|v| header_text(v.as_bytes()))
         .or_else(|| query.first("lastEventId").map(str::to_owned))
@@ -198,7 +215,7 @@ async fn subscribe(
     );
     set(&mut r, header::CACHE_CONTROL, "no-cache, no-store");
     set(&mut r, "x-accel-buffering", "no");
-    if req.version() == Version::HTTP_11 {
+    if req.version == Version::HTTP_11 {
         set(&mut r, header::CONNECTION, "keep-alive");
     }
     r
