@@ -288,7 +288,11 @@ impl Hub {
         }
         let now = Instant::now();
         let mut last_id = String::new();
+        // One event reaches each subscriber at most once, so counting is enough; a batch can
+        // reach one subscriber several times and needs the set.
+        let batch = events.len() > 1;
         let mut reached = HashSet::new();
+        let mut reached_once = 0usize;
         let mut slow = Vec::new();
         for p in events {
             state.next_seq += 1;
@@ -321,7 +325,11 @@ impl Hub {
             let subs = state.topics.get(&topic).into_iter().flatten();
             for sub in subs.chain(state.wildcard.iter()) {
                 if sub.push(chunk.clone(), self.config.client_queue) {
-                    reached.insert(sub.id);
+                    if batch {
+                        reached.insert(sub.id);
+                    } else {
+                        reached_once += 1;
+                    }
                 } else {
                     slow.push(sub.id);
                 }
@@ -341,7 +349,7 @@ impl Hub {
             .fetch_add(slow.len() as u64, Ordering::Relaxed);
         Ok(Published {
             id: last_id,
-            delivered: reached.len(),
+            delivered: if batch { reached.len() } else { reached_once },
             slow: slow.len(),
         })
     }
