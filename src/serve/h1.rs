@@ -22,8 +22,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use bytes::{Buf, Bytes, BytesMut};
-use http_body_util::BodyExt;
-use http_body_util::Either;
+use http_body_util::{Either, Full};
 use hyper::body::Body;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, Version};
@@ -76,7 +75,8 @@ pub async fn connection(mut conn: Conn, mut stream: TcpStream) {
         };
         let (parts, keep_alive) = match head {
             Ok(Ok(Head::Stream { parts, keep_alive })) => (parts, keep_alive),
-            Ok(Ok(Head::Other)) => return to_hyper(conn, stream, buf.freeze()).await,
+            // Boxed: hyper's connection is large, and a stream's task should not carry its size.
+            Ok(Ok(Head::Other)) => return Box::pin(to_hyper(conn, stream, buf.freeze())).await,
             Ok(Ok(Head::Closed)) | Ok(Err(_)) | Err(_) => return,
         };
         // The head buffer is not kept while the stream is open; a pipelined request, rare,
@@ -88,7 +88,7 @@ pub async fn connection(mut conn: Conn, mut stream: TcpStream) {
         };
         // A client that hangs up while the answer waits (`--latency`) ends it there.
         let response = tokio::select! {
-            response = routes::subscribe_request(&conn.app, conn.peer, conn.kill.clone(), &parts) => response,
+            response = Box::pin(routes::subscribe_request(&conn.app, conn.peer, conn.kill.clone(), &parts)) => response,
             _ = client_gone(&stream, &mut buf) => return,
         };
         drop(parts);
@@ -229,18 +229,28 @@ async fn respond(
     pipelined: &mut BytesMut,
     response: Response<ServeBody>,
 ) -> io::Result<bool> {
+    match encode_head(response) {
+        (head, Either::Left(body)) => {
+            write_all(stream, &mut [IoSlice::new(&head), IoSlice::new(&body)]).await?;
+            Ok(true)
+        }
+        (head, Either::Right(mut events)) => {
+            stream.write_all(&head).await?;
+            drop(head);
+            write_events(conn, stream, pipelined, &mut events).await
+        }
+    }
+}
+
+/// The response head on the wire, with its framing header, and the body: whole, or a stream.
+fn encode_head(response: Response<ServeBody>) -> (Vec<u8>, Either<Bytes, EventStream>) {
     let (parts, body) = response.into_parts();
     let mut head = Vec::with_capacity(256);
     head.extend_from_slice(b"HTTP/1.1 ");
     head.extend_from_slice(parts.status.as_str().as_bytes());
     head.push(b' ');
-    head.extend_from_slice(
-        parts
-            .status
-            .canonical_reason()
-            .unwrap_or("Unknown")
-            .as_bytes(),
-    );
+    let reason = parts.status.canonical_reason().unwrap_or("Unknown");
+    head.extend_from_slice(reason.as_bytes());
     head.extend_from_slice(b"\r\n");
     for (name, value) in &parts.headers {
         head.extend_from_slice(name.as_str().as_bytes());
@@ -253,21 +263,23 @@ async fn respond(
     head.extend_from_slice(b"\r\n");
     match body {
         Either::Left(full) => {
-            let body = full
-                .collect()
-                .await
-                .map(|c| c.to_bytes())
-                .unwrap_or_default();
+            let body = full_bytes(full);
             head.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
-            write_all(stream, &mut [IoSlice::new(&head), IoSlice::new(&body)]).await?;
-            Ok(true)
+            (head, Either::Left(body))
         }
-        Either::Right(mut events) => {
+        Either::Right(events) => {
             head.extend_from_slice(b"transfer-encoding: chunked\r\n\r\n");
-            stream.write_all(&head).await?;
-            drop(head);
-            write_events(conn, stream, pipelined, &mut events).await
+            (head, Either::Right(events))
         }
+    }
+}
+
+/// The bytes of a whole body (one frame, ready at once).
+fn full_bytes(mut full: Full<Bytes>) -> Bytes {
+    let waker = std::task::Waker::noop();
+    match Pin::new(&mut full).poll_frame(&mut Context::from_waker(waker)) {
+        Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap_or_default(),
+        _ => Bytes::new(),
     }
 }
 
