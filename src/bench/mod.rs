@@ -13,6 +13,7 @@
 //! message per event). Every 100 ms each shard copies a few counters into atomics for the
 //! progress line; at the end the shards' metrics are merged once.
 
+mod http1;
 pub mod latency;
 pub mod metrics;
 pub mod report;
