@@ -371,6 +371,32 @@ fn a_closed_stdout_is_a_quiet_success() {
     );
 }
 
+/// Output is flushed once per read, not per event: what one read brought reaches a pipe while the
+/// stream stays open, in every format (it would sit in the 64 KiB stdout buffer otherwise).
+#[test]
+fn each_read_reaches_a_pipe_while_the_stream_stays_open() {
+    let srv = ScriptServer::start(|_, _| {
+        Script::sse()
+            .send("data: one\n\ndata: two\n\n")
+            .sleep(ms(100))
+            .send("data: three\n\n")
+            .hang()
+    });
+    for (format, first, last) in [
+        ("pretty", "two\n\n", "three\n\n"),
+        ("json", "\"two\"", "\"three\""),
+        ("data", "one\ntwo\n", "three\n"),
+        ("raw", "data: two\n\n", "data: three\n\n"),
+    ] {
+        let mut run = listen(&srv).args(["--format", format]).spawn();
+        run.wait_stdout(first, WAIT);
+        run.wait_stdout(last, WAIT);
+        run.interrupt();
+        let out = run.finish(WAIT);
+        out.code(0);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Usage errors
 // ---------------------------------------------------------------------------------------------

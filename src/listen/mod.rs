@@ -81,7 +81,6 @@ impl ListenConfig {
                 comments: args.comments,
                 pretty_json: args.pretty_json,
                 start: args.timestamps.then_some(start),
-                flush_each: true,
             },
             events: args.events.clone(),
             count: args.count,
@@ -117,7 +116,7 @@ pub fn run(args: &ListenArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let stderr = std::io::stderr();
     runtime.block_on(listen(
         &config,
@@ -414,12 +413,15 @@ impl<W: Write, L: Write> Session<'_, W, L> {
             };
             failed = written.err();
         });
+        // Everything this read brought is printed before the next read waits: one write per
+        // chunk, not one per event (10M events of 100 B were 10M write calls).
+        let flushed = self.printer.flush();
         for warning in warnings {
             self.warn(&warning);
         }
-        match failed {
-            Some(e) => Err(e).context("writing the output"),
-            None => Ok(outcome),
+        match failed.map_or(flushed, Err) {
+            Err(e) => Err(e).context("writing the output"),
+            Ok(()) => Ok(outcome),
         }
     }
 

@@ -98,8 +98,6 @@ pub struct PrintOptions {
     pub pretty_json: bool,
     /// Time each event from this instant (`--timestamps`).
     pub start: Option<Instant>,
-    /// Flush after every event, so a pipe sees each one at once (listen).
-    pub flush_each: bool,
 }
 
 /// Writes parser items to `out` in the chosen format.
@@ -178,10 +176,7 @@ impl<W: Write> Printer<W> {
                 self.out.write_all(event.data.as_bytes())?;
                 self.out.write_all(b"\n")?;
             }
-            Format::Raw => return Ok(()),
-        }
-        if self.options.flush_each {
-            self.out.flush()?;
+            Format::Raw => {}
         }
         Ok(())
     }
@@ -213,7 +208,6 @@ impl<W: Write> Printer<W> {
     pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
         if self.options.format == Format::Raw {
             self.out.write_all(bytes)?;
-            self.out.flush()?;
         }
         Ok(())
     }
@@ -229,15 +223,13 @@ impl<W: Write> Printer<W> {
                 self.timestamp()?;
                 writeln!(self.out, "{}", format!(": {text}").dimmed())?;
             }
-            Format::Raw => return Ok(()),
-        }
-        if self.options.flush_each {
-            self.out.flush()?;
+            Format::Raw => {}
         }
         Ok(())
     }
 
-    /// Flushes the writer.
+    /// Flushes the writer. Callers flush once per chunk of input, not per item, so that
+    /// whatever one read brought reaches a pipe at once, in as few writes as possible.
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }

@@ -152,6 +152,9 @@ pub struct Parser {
     data: Vec<u8>,
     event_type: String,
     id_buffer: String,
+    /// An `id:` line set the id buffer since the last blank line, so it may differ from the
+    /// last event ID (checked here so a block without one costs no string comparison).
+    id_set: bool,
     last_event_id: String,
     block_retry: Option<u64>,
 }
@@ -176,6 +179,7 @@ impl Parser {
             data: Vec::new(),
             event_type: String::new(),
             id_buffer: String::new(),
+            id_set: false,
             last_event_id: String::new(),
             block_retry: None,
         }
@@ -397,6 +401,7 @@ impl Parser {
             b"id" if memchr(0, value).is_none() => {
                 self.id_buffer.clear();
                 self.id_buffer.push_str(&decode(value));
+                self.id_set = true;
             }
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
                 // Digits only; an absurdly long number saturates rather than being ignored.
@@ -412,7 +417,7 @@ impl Parser {
 
     /// The blank line: commit the last event ID, then dispatch the event if there is data.
     fn dispatch(&mut self, pending: &mut Option<&[u8]>, sink: &mut impl FnMut(ItemRef<'_>)) {
-        if self.last_event_id != self.id_buffer {
+        if std::mem::take(&mut self.id_set) && self.last_event_id != self.id_buffer {
             self.last_event_id.clone_from(&self.id_buffer);
         }
         let retry = self.block_retry.take();
