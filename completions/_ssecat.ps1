@@ -139,7 +139,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssecat' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the JSON report to FILE (the text report still goes to stdout)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the JSON report to FILE (the text report still goes to stdout)')
             [CompletionResult]::new('--merge', '--merge', [CompletionResultType]::ParameterName, 'Combine JSON reports from several runs into one, instead of running')
-            [CompletionResult]::new('--source-ip', '--source-ip', [CompletionResultType]::ParameterName, 'Local address(es) to connect from: 127.0.0.1 or a range 127.0.0.1-127.0.0.8')
+            [CompletionResult]::new('--source-ip', '--source-ip', [CompletionResultType]::ParameterName, 'Local address(es) to connect from: 127.0.0.2 or a range 127.0.0.2-127.0.0.9 (repeatable); streams take them in turn, so more than one destination''s worth of ephemeral ports (~28,000 per source address) can be held')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the report')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Accept invalid TLS certificates (self-signed, expired, wrong host)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept invalid TLS certificates (self-signed, expired, wrong host)')

@@ -133,7 +133,7 @@ set edit:completion:arg-completer[ssecat] = {|@words|
             cand -o 'Write the JSON report to FILE (the text report still goes to stdout)'
             cand --output 'Write the JSON report to FILE (the text report still goes to stdout)'
             cand --merge 'Combine JSON reports from several runs into one, instead of running'
-            cand --source-ip 'Local address(es) to connect from: 127.0.0.1 or a range 127.0.0.1-127.0.0.8'
+            cand --source-ip 'Local address(es) to connect from: 127.0.0.2 or a range 127.0.0.2-127.0.0.9 (repeatable); streams take them in turn, so more than one destination''s worth of ephemeral ports (~28,000 per source address) can be held'
             cand --color 'When to colour the report'
             cand -k 'Accept invalid TLS certificates (self-signed, expired, wrong host)'
             cand --insecure 'Accept invalid TLS certificates (self-signed, expired, wrong host)'

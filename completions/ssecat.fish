@@ -122,7 +122,7 @@ us\t'Epoch microseconds'"
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l threshold -d 'Pass/fail condition, e.g. \'latency_p99<250ms\', \'errors==0\' (repeatable); exit 3 on failure' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s o -l output -d 'Write the JSON report to FILE (the text report still goes to stdout)' -r -F
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l merge -d 'Combine JSON reports from several runs into one, instead of running' -r -F
-complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l source-ip -d 'Local address(es) to connect from: 127.0.0.1 or a range 127.0.0.1-127.0.0.8' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l source-ip -d 'Local address(es) to connect from: 127.0.0.2 or a range 127.0.0.2-127.0.0.9 (repeatable); streams take them in turn, so more than one destination\'s worth of ephemeral ports (~28,000 per source address) can be held' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l color -d 'When to colour the report' -r -f -a "auto\t'When writing to a terminal and `NO_COLOR` is not set'
 always\t'Always, even into a pipe'
 never\t'Never'"

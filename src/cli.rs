@@ -503,9 +503,11 @@ pub struct BenchArgs {
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["connections", "duration", "ramp", "events", "reconnect", "latency_field", "check_ids"])]
     pub merge: Vec<PathBuf>,
 
-    /// Local address(es) to connect from: 127.0.0.1 or a range 127.0.0.1-127.0.0.8.
+    /// Local address(es) to connect from: 127.0.0.2 or a range 127.0.0.2-127.0.0.9
+    /// (repeatable); streams take them in turn, so more than one destination's worth of
+    /// ephemeral ports (~28,000 per source address) can be held.
     #[arg(long, value_name = "ADDR|RANGE", value_parser = parse_source_ips)]
-    pub source_ip: Option<Vec<std::net::IpAddr>>,
+    pub source_ip: Vec<SourceIps>,
 
     /// No live progress on stderr.
     #[arg(long)]
@@ -525,11 +527,17 @@ pub enum LatencyUnit {
     Us,
 }
 
-fn parse_source_ips(text: &str) -> Result<Vec<std::net::IpAddr>, String> {
+/// The addresses one `--source-ip` names: one address, or every address of a range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceIps(pub Vec<std::net::IpAddr>);
+
+fn parse_source_ips(text: &str) -> Result<SourceIps, String> {
     use std::net::{IpAddr, Ipv4Addr};
     let bad = |s: &str| format!("`{s}` is not an IP address");
     let Some((a, b)) = text.split_once('-') else {
-        return Ok(vec![text.trim().parse::<IpAddr>().map_err(|_| bad(text))?]);
+        return Ok(SourceIps(vec![
+            text.trim().parse::<IpAddr>().map_err(|_| bad(text))?,
+        ]));
     };
     let a: Ipv4Addr = a.trim().parse().map_err(|_| bad(a))?;
     let b: Ipv4Addr = b.trim().parse().map_err(|_| bad(b))?;
@@ -539,7 +547,9 @@ fn parse_source_ips(text: &str) -> Result<Vec<std::net::IpAddr>, String> {
             "`{text}`: a range is low-high, at most 1024 addresses"
         ));
     }
-    Ok((a..=b).map(|n| IpAddr::V4(Ipv4Addr::from(n))).collect())
+    Ok(SourceIps(
+        (a..=b).map(|n| IpAddr::V4(Ipv4Addr::from(n))).collect(),
+    ))
 }
 
 /// `ssecat demo`.

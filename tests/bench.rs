@@ -376,6 +376,75 @@ fn https_streams_are_measured_with_cacert_or_k_and_refused_untrusted() {
     assert_eq!(n(&r["summary"]["connected"]), 0);
 }
 
+/// `--source-ip` spreads the streams over the addresses it names, in turn, ranges and repeats
+/// alike: a raw listener records each connection's peer address and answers with one event.
+#[test]
+fn source_ips_spread_the_streams_over_the_addresses_named() {
+    use std::io::{Read, Write};
+    use std::net::{IpAddr, TcpListener};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let url = format!(
+        "http://{}/events",
+        listener.local_addr().expect("an address")
+    );
+    let peers = std::thread::spawn(move || {
+        let mut peers = Vec::new();
+        for _ in 0..6 {
+            let (mut socket, peer) = listener.accept().expect("accept");
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match socket.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = socket.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\ndata: hi\n\n",
+            );
+            peers.push(peer.ip());
+        }
+        peers
+    });
+    let out = ssecat(["bench", url.as_str(), "--no-progress", "--json"])
+        .args(["-c", "6", "--events", "1", "--duration", "15s"])
+        .args([
+            "--source-ip",
+            "127.0.0.2-127.0.0.3",
+            "--source-ip",
+            "127.0.0.4",
+        ])
+        .run_within(Duration::from_secs(20));
+    out.code(0);
+    let r = report(&out);
+    assert_eq!(n(&r["summary"]["connected"]), 6, "{r:#}");
+    assert_eq!(n(&r["summary"]["events"]), 6, "{r:#}");
+    let mut peers = peers.join().expect("the listener thread");
+    peers.sort();
+    let ip = |s: &str| s.parse::<IpAddr>().expect("an address");
+    let want = [
+        "127.0.0.2",
+        "127.0.0.2",
+        "127.0.0.3",
+        "127.0.0.3",
+        "127.0.0.4",
+        "127.0.0.4",
+    ];
+    assert_eq!(peers, want.map(ip));
+
+    let bad = ssecat(["bench", url.as_str(), "--source-ip", "127.0.0.9-127.0.0.2"]).run();
+    bad.code(2);
+    assert!(bad.stderr.contains("low-high"), "{}", bad.dump());
+    // 192.0.2.0/24 is TEST-NET-1: not an address of this machine, so nothing is connected.
+    let foreign = ssecat(["bench", url.as_str(), "--source-ip", "192.0.2.7"]).run();
+    foreign.code(2);
+    assert!(
+        foreign.stderr.contains("--source-ip 192.0.2.7") && foreign.stderr.lines().count() == 1,
+        "{}",
+        foreign.dump()
+    );
+}
+
 #[test]
 fn bad_input_is_a_clear_error() {
     ssecat(["bench"]).run().code(2);

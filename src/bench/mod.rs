@@ -86,6 +86,20 @@ impl BenchConfig {
             Some(p) => Some(LatencyField::new(p, args.latency_unit).map_err(UsageError)?),
             None => None,
         };
+        let source_ips: Vec<IpAddr> = args
+            .source_ip
+            .iter()
+            .flat_map(|s| s.0.iter().copied())
+            .collect();
+        for ip in &source_ips {
+            // A source address this machine does not have would fail every connect: say so
+            // once, before the run, instead of counting thousands of I/O errors.
+            std::net::UdpSocket::bind((*ip, 0)).map_err(|e| {
+                UsageError(format!(
+                    "--source-ip {ip}: cannot connect from that address ({e})"
+                ))
+            })?;
+        }
         Ok(BenchConfig {
             request,
             connections: args.connections,
@@ -99,7 +113,7 @@ impl BenchConfig {
             },
             latency,
             check_ids: args.check_ids,
-            source_ips: args.source_ip.clone().unwrap_or_default(),
+            source_ips,
             tls,
         })
     }
