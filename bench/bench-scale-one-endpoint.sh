@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `ssecat bench` holding TOTAL streams against ONE endpoint (127.0.0.1:PORT, nginx + nchan, the
+# only server here that holds 50,000 streams behind one address: PROCS workers with `reuseport`),
+# with the source addresses spread: one destination address and port leaves ~28,000 ephemeral
+# ports per source address (net.ipv4.ip_local_port_range), so each of the PROCS bench processes
+# (PROCS because of the 20,000 open files per process) connects from 8 addresses of its own,
+# `--source-ip 127.0.1.A-127.0.1.B`. A publisher (examples/publish.rs) sends one event a second
+# carrying its send time. Memory per stream = (sum of the bench processes' RSS at steady state −
+# PROCS × the RSS of a one-stream bench) ÷ TOTAL; the merged report shows connects, errors,
+# events and latency. Loopback only, bounded by DURATION.
+# Usage: bench/bench-scale-one-endpoint.sh [TOTAL=50000] [PROCS=4] [DURATION=30s]
+set -euo pipefail
+TOTAL=${1:-50000}
+PROCS=${2:-4}
+DURATION=${3:-30s}
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --bin ssecat --example publish
+command -v nginx >/dev/null && [ -e /usr/lib/nginx/modules/ngx_nchan_module.so ] ||
+  { echo "needs nginx with nchan: sudo apt-get install nginx libnginx-mod-nchan" >&2; exit 1; }
+ulimit -n "$(ulimit -Hn)"
+per=$(( (TOTAL + PROCS - 1) / PROCS ))
+[ "$(ulimit -n)" -gt $((per + 100)) ] || { echo "need $per file descriptors per process; ulimit -n is $(ulimit -n): use more PROCS" >&2; exit 1; }
+bin=./target/release/ssecat
+tmp=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; sleep 0.5; rm -rf "$tmp"; }
+trap cleanup EXIT
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+secs=${DURATION%s}
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sed "s|@PREFIX@|$tmp|g; s|@PORT@|$port|g; s|@WORKERS@|$PROCS|g; s|@LISTEN@|listen 127.0.0.1:$port reuseport;|" \
+  bench/nchan-fanout.conf >"$tmp/nginx.conf"
+nginx -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf" -g 'daemon off;' & pids+=($!)
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/status" >/dev/null && break; sleep 0.05; done
+url=http://127.0.0.1:$port/sub
+subscribed() { curl -s "http://127.0.0.1:$port/status" | awk '/^subscribers:/ {print $2}'; }
+
+# The RSS of a bench holding one stream: the fixed cost of a process.
+"$bin" bench "$url" -c 1 --duration 3s --no-progress >/dev/null & one=$!
+sleep 2; base=$(rss $one); wait $one
+
+benches=()
+for i in $(seq "$PROCS"); do
+  lo=$(( (i - 1) * 8 + 1 )); hi=$(( i * 8 ))
+  "$bin" bench "$url" -c "$per" --ramp 2000 --duration "$DURATION" --source-ip "127.0.1.$lo-127.0.1.$hi" \
+    --latency-field /ts_us --latency-unit us --no-progress -o "$tmp/r$i.json" >/dev/null & benches+=($!)
+done
+pids+=("${benches[@]}")
+for _ in $(seq 600); do [ "$(subscribed)" -ge $((per * PROCS)) ] && break; sleep 0.1; done
+up=$(subscribed)
+./target/release/examples/publish --rate 1 --seconds $(( secs > 10 ? secs - 10 : 1 )) "http://127.0.0.1:$port/pub" \
+  >"$tmp/publish.txt" & pids+=($!)
+sleep 5
+total_rss=0
+for p in "${benches[@]}"; do total_rss=$(( total_rss + $(rss "$p") )); done
+wait "${benches[@]}"
+"$bin" bench --merge "$tmp"/r*.json --color never
+echo
+cat "$tmp/publish.txt"
+echo "endpoint:                 $url (nginx + nchan, $PROCS workers), subscribers counted by nchan: $up"
+echo "streams:                  $((per * PROCS)) ($PROCS processes × $per, 8 source addresses each)"
+echo "bench RSS, all processes: ${total_rss} KiB (one-stream process: ${base} KiB)"
+awk -v t="$total_rss" -v b="$base" -v p="$PROCS" -v n="$((per * PROCS))" \
+  'BEGIN { printf "memory per stream:        %.2f KiB (%.0f bytes)\n", (t - p*b)/n, (t - p*b)*1024/n }'
