@@ -72,20 +72,40 @@ pub fn run(args: &ParseArgs) -> anyhow::Result<()> {
 struct Counts {
     events: u64,
     by_type: HashMap<String, u64>,
+    /// The type of the last events and how many of them in a row are not in `by_type` yet:
+    /// streams mostly repeat one type, and a string comparison is cheaper than hashing it.
+    run_type: String,
+    run: u64,
 }
 
 impl Counts {
     fn add(&mut self, event_type: &str) {
         self.events += 1;
-        match self.by_type.get_mut(event_type) {
-            Some(n) => *n += 1,
-            None => {
-                self.by_type.insert(event_type.to_owned(), 1);
+        if self.run > 0 && self.run_type == event_type {
+            self.run += 1;
+            return;
+        }
+        self.settle();
+        self.run_type.clear();
+        self.run_type.push_str(event_type);
+        self.run = 1;
+    }
+
+    /// Moves the current run into `by_type`.
+    fn settle(&mut self) {
+        if self.run > 0 {
+            match self.by_type.get_mut(&self.run_type) {
+                Some(n) => *n += self.run,
+                None => {
+                    self.by_type.insert(self.run_type.clone(), self.run);
+                }
             }
+            self.run = 0;
         }
     }
 
-    fn write(&self, out: &mut impl Write, format: Format) -> io::Result<()> {
+    fn write(&mut self, out: &mut impl Write, format: Format) -> io::Result<()> {
+        self.settle();
         let mut types: Vec<(&String, &u64)> = self.by_type.iter().collect();
         types.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         match format {
