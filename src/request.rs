@@ -204,6 +204,10 @@ impl RequestSpec {
             ))
             .context("cannot build the request")?;
         let headers = req.headers_mut();
+        // A user's Host replaces the URL's (two Host lines are a 400 by RFC 9112 §3.2).
+        if self.headers.contains_key(reqwest::header::HOST) {
+            headers.remove(reqwest::header::HOST);
+        }
         for (name, value) in &self.headers {
             headers.append(name.clone(), value.clone());
         }

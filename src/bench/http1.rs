@@ -134,13 +134,20 @@ where
     let size = buffer.max(64);
     let mut buf = vec![0; size].into_boxed_slice();
     let mut end = 0;
+    // Bytes before `scanned` have been looked at for a line end. The head is parsed again only
+    // when new bytes end a line (or fill the buffer), so a head arriving a byte at a time costs
+    // one parse per line, not one per byte.
+    let mut scanned = 0;
     loop {
-        if end > 0 {
+        let line_ended = memchr(b'\n', &buf[scanned..end]).is_some();
+        scanned = end;
+        if line_ended || (end > 0 && end == buf.len()) {
             if let Some((len, head)) = parse_head(&buf[..end])? {
                 if head.status.is_informational() && head.status != StatusCode::SWITCHING_PROTOCOLS
                 {
                     buf.copy_within(len..end, 0);
                     end -= len;
+                    scanned = 0;
                     continue;
                 }
                 let framing = framing(&head, request.head)?;
@@ -215,12 +222,22 @@ fn framing(head: &Head, head_request: bool) -> Result<Framing, Error> {
     {
         return Ok(Framing::Done);
     }
-    if let Some(last) = head.headers.get_all(TRANSFER_ENCODING).iter().next_back() {
-        let coding = last.as_bytes().rsplit(|b| *b == b',').next().unwrap_or(b"");
-        return Ok(if coding.trim_ascii().eq_ignore_ascii_case(b"chunked") {
-            Framing::Chunked(Chunk::Size)
-        } else {
-            Framing::Close
+    if head.headers.contains_key(TRANSFER_ENCODING) {
+        // The last coding decides; empty list elements (`chunked,`, an empty header line) do
+        // not count (RFC 9110 §5.6.1).
+        let last = head
+            .headers
+            .get_all(TRANSFER_ENCODING)
+            .iter()
+            .flat_map(|value| value.as_bytes().split(|b| *b == b','))
+            .map(<[u8]>::trim_ascii)
+            .filter(|coding| !coding.is_empty())
+            .next_back();
+        return Ok(match last {
+            Some(coding) if coding.eq_ignore_ascii_case(b"chunked") => {
+                Framing::Chunked(Chunk::Size)
+            }
+            _ => Framing::Close,
         });
     }
     let mut length = None;
@@ -1009,5 +1026,83 @@ mod tests {
             let request = server.await.expect("the server");
             assert!(request.starts_with("GET /events HTTP/1.1\r\n"), "{request}");
         });
+    }
+
+    #[test]
+    fn a_users_host_header_replaces_the_urls() {
+        use crate::request::RequestSpec;
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_static("virtual.example"));
+        let spec = RequestSpec {
+            url: "http://127.0.0.1:8080/events".parse().expect("a URL"),
+            method: Method::GET,
+            headers,
+            body: None,
+            auth: None,
+            insecure: false,
+            cacerts: Vec::new(),
+            cacerts_der: Vec::new(),
+            connect_timeout: std::time::Duration::from_secs(1),
+        };
+        let text = |spec: &RequestSpec| {
+            let request = EncodedRequest::new(spec.http1_request("").expect("a request"));
+            String::from_utf8(request.as_bytes().to_vec()).expect("ASCII")
+        };
+        let hosts = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter(|l| l.to_ascii_lowercase().starts_with("host:"))
+                .map(str::to_owned)
+                .collect()
+        };
+        assert_eq!(hosts(&text(&spec)), ["host: virtual.example"]);
+        let plain = RequestSpec {
+            headers: HeaderMap::new(),
+            ..spec
+        };
+        assert_eq!(hosts(&text(&plain)), ["host: 127.0.0.1:8080"]);
+    }
+
+    #[test]
+    fn empty_transfer_coding_elements_do_not_count() {
+        for te in [
+            "transfer-encoding: chunked,\r\n",
+            "transfer-encoding: , chunked , \r\n",
+            "transfer-encoding: chunked\r\ntransfer-encoding:\r\n",
+        ] {
+            let response = format!("HTTP/1.1 200 OK\r\n{te}\r\n5\r\nhello\r\n0\r\n\r\n");
+            let out = read(response.as_bytes()).expect("a response");
+            assert_eq!(out.data, b"hello", "{te:?}");
+            assert!(out.end.is_ok(), "{te:?}: {:?}", out.end);
+        }
+        // The last coding decides: chunked then gzip is read until the server closes.
+        let out = read(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked, gzip\r\n\r\nabc")
+            .expect("a response");
+        assert_eq!(out.data, b"abc");
+    }
+
+    /// A head that arrives a byte at a time is parsed once per line, and still whole: the
+    /// interim response, the head and the body bytes behind it, whatever the buffer.
+    #[test]
+    fn a_head_arriving_byte_by_byte_is_read_whole() {
+        let response = format!(
+            "HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nx-big: {}\r\n\
+             content-length: 5\r\n\r\nhello",
+            "a".repeat(3000)
+        );
+        for buffer in [64, 1024] {
+            let out = exchange(&get(), response.as_bytes(), &[1], buffer).expect("a head");
+            assert_eq!(out.head.status, StatusCode::OK);
+            assert_eq!(out.head.headers["x-big"].len(), 3000);
+            assert_eq!(out.data, b"hello");
+            assert!(out.end.is_ok(), "{:?}", out.end);
+        }
+        // A chunk-size line that exactly fills the buffer after data, split anywhere.
+        let line = format!("3;{}\r\n", "e".repeat(60));
+        let body = chunked(&format!("2\r\nab\r\n{line}cde\r\n0\r\n\r\n"));
+        for split in 1..body.len() {
+            let out = exchange(&get(), &body, &[split, 7], 64).expect("a head");
+            assert_eq!(out.data, b"abcde", "split at {split}");
+            assert!(out.end.is_ok(), "split at {split}: {:?}", out.end);
+        }
     }
 }
