@@ -231,8 +231,7 @@ fn framing(head: &Head, head_request: bool) -> Result<Framing, Error> {
             .iter()
             .flat_map(|value| value.as_bytes().split(|b| *b == b','))
             .map(<[u8]>::trim_ascii)
-            .filter(|coding| !coding.is_empty())
-            .next_back();
+            .rfind(|coding| !coding.is_empty());
         return Ok(match last {
             Some(coding) if coding.eq_ignore_ascii_case(b"chunked") => {
                 Framing::Chunked(Chunk::Size)
