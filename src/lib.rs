@@ -28,7 +28,8 @@
 //!               (the HTTP API), stream.rs (one subscriber's body: replay, queue, faults),
 //!               generate.rs (keep-alives, ticks, stdin, playback), log.rs, viewer.html
 //! bench/        `ssecat bench`: one shard (thread + current-thread runtime) per core, each
-//!               holding its streams (worker.rs: hyper HTTP/1.1 + the parser) and its own
+//!               holding its streams (worker.rs: http1.rs, bench's own small HTTP/1.1 client
+//!               reading each stream through one 1 KiB buffer, + the parser) and its own
 //!               metrics (metrics.rs: HDR histograms, counters); report.rs (+ report_text.rs)
 //!               renders, serializes and merges reports; threshold.rs; latency.rs
 //! parse_cmd.rs  `ssecat parse`: file or stdin → parser → printer
@@ -41,8 +42,8 @@
 //! - serve: publish (HTTP POST, tick, stdin, playback) → [`serve::hub::Hub`] → encoded once
 //!   into shared `Bytes` → each subscriber's bounded queue → its connection's body; the history
 //!   keeps the same bytes for replay.
-//! - bench: flags → [`bench::BenchConfig`] → N stream tasks per shard (hyper HTTP/1 connections
-//!   → the same parser) → per-shard [`bench::metrics::Metrics`], no lock or message per event →
+//! - bench: flags → [`bench::BenchConfig`] → N stream tasks per shard (HTTP/1.1 connections,
+//!   TLS for https → the same parser) → per-shard [`bench::metrics::Metrics`], no lock or message per event →
 //!   merged once → [`bench::report::Report`] (text, JSON, thresholds).
 //! - parse: file/stdin bytes → the same parser → the same printer; size errors → stderr.
 

@@ -1,7 +1,9 @@
 //! `ssecat bench URL`: load-test an SSE endpoint with many concurrent streams.
 //!
 //! - mod.rs      the config (from the flags), the open-file limit, the shards, progress, output
-//! - worker.rs   the one stream worker: connect (hyper HTTP/1.1), parse, count, reopen
+//! - worker.rs   the one stream worker: connect, parse, count, reopen
+//! - http1.rs    its HTTP/1.1 client: the request written once, the head parsed with httparse,
+//!   the body (chunked, length or close) decoded in place from one small buffer
 //! - metrics.rs  what is counted: HDR histograms (µs), counters, errors by kind, ID checks
 //! - latency.rs  the send timestamp in an event's data, by JSON pointer
 //! - tls.rs      rustls for https URLs (web PKI roots + --cacert, or -k)
