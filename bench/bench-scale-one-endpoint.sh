@@ -25,7 +25,7 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; sleep 0.5; rm -rf "$tmp"; }
 trap cleanup EXIT
-rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+. bench/lib.sh
 secs=${DURATION%s}
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -52,14 +52,11 @@ up=$(subscribed)
 ./target/release/examples/publish --rate 1 --seconds $(( secs > 10 ? secs - 10 : 1 )) "http://127.0.0.1:$port/pub" \
   >"$tmp/publish.txt" & pids+=($!)
 sleep 5
-total_rss=0
-for p in "${benches[@]}"; do total_rss=$(( total_rss + $(rss "$p") )); done
+total_rss=$(rss "${benches[@]}")
 wait "${benches[@]}"
 "$bin" bench --merge "$tmp"/r*.json --color never
 echo
 cat "$tmp/publish.txt"
 echo "endpoint:                 $url (nginx + nchan, $PROCS workers), subscribers counted by nchan: $up"
 echo "streams:                  $((per * PROCS)) ($PROCS processes × $per, 8 source addresses each)"
-echo "bench RSS, all processes: ${total_rss} KiB (one-stream process: ${base} KiB)"
-awk -v t="$total_rss" -v b="$base" -v p="$PROCS" -v n="$((per * PROCS))" \
-  'BEGIN { printf "memory per stream:        %.2f KiB (%.0f bytes)\n", (t - p*b)/n, (t - p*b)*1024/n }'
+memory_per_stream "$total_rss" "$base" "$PROCS" "$((per * PROCS))"

@@ -18,7 +18,7 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+. bench/lib.sh
 wait_port() { for _ in $(seq 100); do grep -q listening "$1" && break; sleep 0.05; done; grep -o '127.0.0.1:[0-9]*' "$1" | head -1; }
 
 # The RSS of a bench holding one stream: the fixed cost of a process.
@@ -39,12 +39,9 @@ done
 pids+=("${benches[@]}")
 # Steady state: every stream open (ramp: per ÷ 2000 s), plus a few ticks.
 sleep $(( per / 2000 + 6 ))
-total_rss=0
-for p in "${benches[@]}"; do total_rss=$(( total_rss + $(rss "$p") )); done
+total_rss=$(rss "${benches[@]}")
 wait "${benches[@]}"
 "$bin" bench --merge "$tmp"/r*.json --color never
 echo
 echo "streams:                  $((per * PROCS)) ($PROCS processes × $per)"
-echo "bench RSS, all processes: ${total_rss} KiB (one-stream process: ${base} KiB)"
-awk -v t="$total_rss" -v b="$base" -v p="$PROCS" -v n="$((per * PROCS))" \
-  'BEGIN { printf "memory per stream:        %.2f KiB (%.0f bytes)\n", (t - p*b)/n, (t - p*b)*1024/n }'
+memory_per_stream "$total_rss" "$base" "$PROCS" "$((per * PROCS))"

@@ -41,9 +41,7 @@ subscribers() {
   for u in "${urls[@]}"; do curl -s "${u%/events}/stats"; echo; done |
     python3 -c 'import json,sys; print(sum(json.loads(l)["subscribers"] for l in sys.stdin if l.strip()))'
 }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-sum() { local t=0 p; for p in "${clients[@]}"; do t=$((t + $("$1" "$p"))); done; echo $t; }
+. bench/lib.sh
 alive() { local p; for p in "${clients[@]}"; do kill -0 "$p" 2>/dev/null || return 1; done; }
 
 # Starts part I of CLIENT holding N streams of server I in the background (appends to $clients).
@@ -91,10 +89,10 @@ for name in bench eventsource httpx-sse; do
   if ! alive; then
     echo "| $name | $up | died: $(cat "$tmp/$name"*.err | tail -c 300 | tr '\n|' '  ') | | | | | |"; stop "$name"; continue
   fi
-  snapshot "$name"; c0=$(sum ticks); w0=$(date +%s.%N)
+  snapshot "$name"; c0=$(ticks "${clients[@]}"); w0=$(date +%s.%N)
   sleep "$SECONDS_"
-  snapshot "$name"; c1=$(sum ticks); w1=$(date +%s.%N)
-  r1=$(sum rss); held=$(subscribers)
+  snapshot "$name"; c1=$(ticks "${clients[@]}"); w1=$(date +%s.%N)
+  r1=$(rss "${clients[@]}"); held=$(subscribers)
   sleep 0.5; stop "$name"
   python3 - "$tmp" "$name" "$P" "$up" "$STREAMS" "$held" "$c0" "$c1" "$w0" "$w1" "$base" "$r1" "$(getconf CLK_TCK)" "$TICK" <<'PY'
 import glob, json, re, sys

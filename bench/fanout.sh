@@ -60,8 +60,9 @@ case "$SERVER" in
 esac
 pids+=("${spids[@]}")
 sleep 0.5
-rss_sum() { local t=0 p; for p in $(server_pids); do t=$((t + $(awk '/VmRSS/ {print $2}' "/proc/$p/status"))); done; echo $t; }
-cpu_ticks() { local t=0 p; for p in $(server_pids); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
+. bench/lib.sh
+rss_sum() { rss $(server_pids); }
+cpu_ticks() { ticks $(server_pids); }
 rss0=$(rss_sum)
 
 # Subscribers: P bench processes, at most 4,000 new streams/s each; wait until all are counted.
@@ -77,8 +78,7 @@ pids+=("${benches[@]}")
 for _ in $(seq 600); do [ "$(subscribed)" -ge "$SUBS" ] && break; sleep 0.1; done
 echo "subscribed: $(subscribed) of $SUBS"
 sleep 1
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-bench_ticks() { local t=0 p; for p in "${benches[@]}"; do t=$((t + $(ticks "$p"))); done; echo $t; }
+bench_ticks() { ticks "${benches[@]}"; }
 machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 rss1=$(rss_sum); cpu0=$(cpu_ticks); b0=$(bench_ticks); m0=$(machine_ticks)
 
@@ -96,7 +96,7 @@ cpu1=$(cpu_ticks); b1=$(bench_ticks); m1=$(machine_ticks)
 other=$(( (m1 - m0) - (cpu1 - cpu0) - (b1 - b0) ))
 cat "$tmp/publish.txt"
 # Drain: wait (at most 20 s) until servers and benches are idle, i.e. every event is delivered.
-all_ticks() { local t=0 p; for p in $(server_pids) "${benches[@]}"; do t=$((t + $(ticks "$p"))); done; echo $t; }
+all_ticks() { ticks $(server_pids) "${benches[@]}"; }
 d0=$(date +%s.%N); prev=$(all_ticks)
 for _ in $(seq 40); do sleep 0.5; now=$(all_ticks); [ $((now - prev)) -lt 3 ] && break; prev=$now; done
 d1=$(date +%s.%N); cpu2=$(cpu_ticks)

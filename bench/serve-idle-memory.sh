@@ -13,8 +13,8 @@ pid=$!
 trap 'kill $pid 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.05; done
 port=$(grep -o '127.0.0.1:[0-9]*' "$log" | head -1 | cut -d: -f2)
-rss() { awk '/VmRSS/ {print $2}' /proc/$pid/status; }
-before=$(rss)
+. bench/lib.sh
+before=$(rss $pid)
 fifo=$(mktemp -u); mkfifo "$fifo"
 python3 bench/idle_clients.py 127.0.0.1 "$port" "$N" --publish <"$fifo" &
 client=$!
@@ -25,7 +25,7 @@ for _ in $(seq 600); do
   [ "$subs" -ge "$N" ] && break; sleep 0.1
 done
 sleep 2
-after=$(rss)
+after=$(rss $pid)
 exec 3>&-; wait $client; rm -f "$fifo"
 echo "subscribers:            $N"
 echo "RSS before:             ${before} KiB"
