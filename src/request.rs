@@ -178,6 +178,24 @@ impl RequestSpec {
     }
 }
 
+#[cfg(test)]
+impl RequestSpec {
+    /// A GET of `url` with no headers, body, authentication or CA files, for unit tests.
+    pub(crate) fn get(url: &str) -> RequestSpec {
+        RequestSpec {
+            url: url.parse().expect("a URL"),
+            method: reqwest::Method::GET,
+            headers: HeaderMap::new(),
+            body: None,
+            auth: None,
+            insecure: false,
+            cacerts: Vec::new(),
+            cacerts_der: Vec::new(),
+            connect_timeout: std::time::Duration::from_secs(1),
+        }
+    }
+}
+
 impl RequestSpec {
     /// The same request for a plain hyper HTTP/1.1 connection (bench): origin-form URI, a
     /// `Host` header, the headers, authentication and body of [`RequestSpec::request`].

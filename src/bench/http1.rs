@@ -639,6 +639,12 @@ mod tests {
         })
     }
 
+    /// What `spec` puts on the wire, resuming from `last_id`.
+    fn wire(spec: &crate::request::RequestSpec, last_id: &str) -> String {
+        let request = EncodedRequest::new(spec.http1_request(last_id).expect("a request"));
+        String::from_utf8(request.as_bytes().to_vec()).expect("ASCII")
+    }
+
     fn read(response: &[u8]) -> Result<Outcome, Error> {
         exchange(&get(), response, &[], 1024)
     }
@@ -670,17 +676,11 @@ mod tests {
         headers.append("x-tag", HeaderValue::from_static("b"));
         headers.insert("transfer-encoding", HeaderValue::from_static("chunked"));
         let spec = RequestSpec {
-            url: "http://example.com:8080/events?topic=a%20b"
-                .parse()
-                .expect("a URL"),
             method: Method::POST,
             headers,
             body: Some(Bytes::from_static(b"{\"k\":1}")),
             auth: Some(Auth::Bearer("t0k".into())),
-            insecure: false,
-            cacerts: Vec::new(),
-            cacerts_der: Vec::new(),
-            connect_timeout: std::time::Duration::from_secs(1),
+            ..RequestSpec::get("http://example.com:8080/events?topic=a%20b")
         };
         let request = EncodedRequest::new(spec.http1_request("41").expect("a request"));
         let text = String::from_utf8(request.as_bytes().to_vec()).expect("ASCII");
@@ -1032,33 +1032,20 @@ mod tests {
         use crate::request::RequestSpec;
         let mut headers = HeaderMap::new();
         headers.insert("host", HeaderValue::from_static("virtual.example"));
+        let plain = RequestSpec::get("http://127.0.0.1:8080/events");
         let spec = RequestSpec {
-            url: "http://127.0.0.1:8080/events".parse().expect("a URL"),
-            method: Method::GET,
             headers,
-            body: None,
-            auth: None,
-            insecure: false,
-            cacerts: Vec::new(),
-            cacerts_der: Vec::new(),
-            connect_timeout: std::time::Duration::from_secs(1),
+            ..RequestSpec::get("http://127.0.0.1:8080/events")
         };
-        let text = |spec: &RequestSpec| {
-            let request = EncodedRequest::new(spec.http1_request("").expect("a request"));
-            String::from_utf8(request.as_bytes().to_vec()).expect("ASCII")
-        };
-        let hosts = |text: &str| -> Vec<String> {
-            text.lines()
+        let hosts = |spec: &RequestSpec| -> Vec<String> {
+            wire(spec, "")
+                .lines()
                 .filter(|l| l.to_ascii_lowercase().starts_with("host:"))
                 .map(str::to_owned)
                 .collect()
         };
-        assert_eq!(hosts(&text(&spec)), ["host: virtual.example"]);
-        let plain = RequestSpec {
-            headers: HeaderMap::new(),
-            ..spec
-        };
-        assert_eq!(hosts(&text(&plain)), ["host: 127.0.0.1:8080"]);
+        assert_eq!(hosts(&spec), ["host: virtual.example"]);
+        assert_eq!(hosts(&plain), ["host: 127.0.0.1:8080"]);
     }
 
     #[test]

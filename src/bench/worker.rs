@@ -341,19 +341,8 @@ mod tests {
     use crate::request::RequestSpec;
 
     fn shard() -> Rc<Shard> {
-        let request = RequestSpec {
-            url: "http://127.0.0.1:9/events".parse().expect("a URL"),
-            method: reqwest::Method::GET,
-            headers: reqwest::header::HeaderMap::new(),
-            body: None,
-            auth: None,
-            insecure: false,
-            cacerts: Vec::new(),
-            cacerts_der: Vec::new(),
-            connect_timeout: Duration::from_secs(1),
-        };
         let config = BenchConfig {
-            request,
+            request: RequestSpec::get("http://127.0.0.1:9/events"),
             connections: 1,
             duration: Duration::from_secs(1),
             ramp: None,
