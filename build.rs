@@ -25,10 +25,17 @@ fn main() {
         println!("cargo:rerun-if-changed=.git/HEAD");
         if let Ok(head) = std::fs::read_to_string(git.join("HEAD")) {
             if let Some(reference) = head.strip_prefix("ref: ") {
-                println!("cargo:rerun-if-changed=.git/{}", reference.trim());
+                let reference = reference.trim();
+                if git.join(reference).exists() {
+                    println!("cargo:rerun-if-changed=.git/{reference}");
+                }
             }
         }
-        println!("cargo:rerun-if-changed=.git/packed-refs");
+        // Only files that exist: cargo treats a missing one as always changed and would rebuild
+        // the crate on every build (a fresh clone has no packed-refs until `git gc`).
+        if git.join("packed-refs").exists() {
+            println!("cargo:rerun-if-changed=.git/packed-refs");
+        }
     }
     println!("cargo:rerun-if-changed=build.rs");
 }
