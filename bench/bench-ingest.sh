@@ -7,13 +7,16 @@ set -euo pipefail
 STREAMS=${1:-4}
 DURATION=${2:-10s}
 cd "$(dirname "$0")/.."
+. bench/lib.sh
+whole STREAMS "$STREAMS"; seconds "$DURATION" >/dev/null
 cargo build --release --quiet
 bin=./target/release/ssecat
 tmp=$(mktemp -d)
 line='{"n":1,"ts_ms":0,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}'
 yes "$line" | "$bin" serve --port 0 -q --stdin --keepalive 0 --history 0 --client-queue 1000000 2>"$tmp/serve.log" &
 serve=$!
-trap 'kill $serve 2>/dev/null; pkill -P $$ yes 2>/dev/null; rm -rf "$tmp"' EXIT
+cleanup() { kill "$serve" 2>/dev/null || true; pkill -P $$ yes 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
 for _ in $(seq 100); do grep -q listening "$tmp/serve.log" && break; sleep 0.05; done
 addr=$(grep -o '127.0.0.1:[0-9]*' "$tmp/serve.log" | head -1)
 /usr/bin/time -f "%U %S %e" -o "$tmp/time" \

@@ -14,6 +14,8 @@ TOTAL=${1:-50000}
 PROCS=${2:-4}
 DURATION=${3:-30s}
 cd "$(dirname "$0")/.."
+. bench/lib.sh
+whole TOTAL "$TOTAL"; whole PROCS "$PROCS"; seconds "$DURATION" >/dev/null
 cargo build --release --quiet --bin ssecat --example publish
 command -v nginx >/dev/null && [ -e /usr/lib/nginx/modules/ngx_nchan_module.so ] ||
   { echo "needs nginx with nchan: sudo apt-get install nginx libnginx-mod-nchan" >&2; exit 1; }
@@ -25,8 +27,8 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; sleep 0.5; rm -rf "$tmp"; }
 trap cleanup EXIT
-. bench/lib.sh
-secs=${DURATION%s}
+secs=$(seconds "$DURATION")
+need_duration "$DURATION" $(( per / 2000 + 12 )) "$per streams per process open, then 5 s of events before the memory is read"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 sed "s|@PREFIX@|$tmp|g; s|@PORT@|$port|g; s|@WORKERS@|$PROCS|g; s|@LISTEN@|listen 127.0.0.1:$port reuseport;|" \

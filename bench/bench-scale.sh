@@ -9,6 +9,8 @@ TOTAL=${1:-50000}
 PROCS=${2:-3}
 DURATION=${3:-25s}
 cd "$(dirname "$0")/.."
+. bench/lib.sh
+whole TOTAL "$TOTAL"; whole PROCS "$PROCS"; seconds "$DURATION" >/dev/null
 cargo build --release --quiet
 ulimit -n "$(ulimit -Hn)"
 per=$(( (TOTAL + PROCS - 1) / PROCS ))
@@ -18,7 +20,8 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-. bench/lib.sh
+settle=$(( per / 2000 + 6 ))
+need_duration "$DURATION" $((settle + 2)) "the memory is read ${settle}s in, once $per streams per process are open"
 wait_port() { for _ in $(seq 100); do grep -q listening "$1" && break; sleep 0.05; done; grep -o '127.0.0.1:[0-9]*' "$1" | head -1; }
 
 # The RSS of a bench holding one stream: the fixed cost of a process.
@@ -38,7 +41,7 @@ for i in $(seq "$PROCS"); do
 done
 pids+=("${benches[@]}")
 # Steady state: every stream open (ramp: per ÷ 2000 s), plus a few ticks.
-sleep $(( per / 2000 + 6 ))
+sleep "$settle"
 total_rss=$(rss "${benches[@]}")
 wait "${benches[@]}"
 "$bin" bench --merge "$tmp"/r*.json --color never

@@ -19,6 +19,8 @@ set -euo pipefail
 STREAMS=${1:-1000}; SECONDS_=${2:-20}; TICK=${3:-100ms}
 P=$(( (STREAMS + 15999) / 16000 ))
 cd "$(dirname "$0")/.."
+. bench/lib.sh
+whole STREAMS "$STREAMS"; whole SECONDS "$SECONDS_"
 cargo build --release --quiet --bin ssecat
 [ -d tests/interop/node/node_modules/eventsource ] || npm ci --prefix tests/interop/node --silent
 python3 -c 'import httpx_sse' || { echo "pip install -r tests/interop/python/requirements.txt" >&2; exit 1; }
@@ -41,7 +43,6 @@ subscribers() {
   for u in "${urls[@]}"; do curl -s "${u%/events}/stats"; echo; done |
     python3 -c 'import json,sys; print(sum(json.loads(l)["subscribers"] for l in sys.stdin if l.strip()))'
 }
-. bench/lib.sh
 alive() { local p; for p in "${clients[@]}"; do kill -0 "$p" 2>/dev/null || return 1; done; }
 
 # Starts part I of CLIENT holding N streams of server I in the background (appends to $clients).

@@ -5,9 +5,13 @@
 # output goes to target/fanout-matrix.log. "other CPU" is CPU used while publishing by neither
 # the servers nor the benches: the publisher, plus anything else running (which skews a row). About 8 minutes with SECONDS=10 (each run is bounded:
 # see fanout.sh). Loopback only. Usage: bench/fanout-matrix.sh [SECONDS]
+# FANOUT_SUBS and FANOUT_RATES (space-separated) replace the subscriber counts and the rates,
+# e.g. FANOUT_SUBS=100 FANOUT_RATES=10 for a quick check of the script (bench/smoke.sh).
 set -euo pipefail
 SECONDS_=${1:-10}
 cd "$(dirname "$0")/.."
+. bench/lib.sh
+whole SECONDS "$SECONDS_"
 cargo build --release --quiet --bin ssecat --example publish
 out=target/fanout-matrix.md; log=target/fanout-matrix.log
 : >"$log"
@@ -17,8 +21,8 @@ out=target/fanout-matrix.md; log=target/fanout-matrix.log
   echo "| server | subs | rate | publisher | deliveries/s | delivered | p50 | p99 | server CPU | drain | KiB/sub | connected | other CPU | notes |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } | tee "$out"
-for subs in 1000 10000 50000; do
-  for rate in 10 100 1000; do
+for subs in ${FANOUT_SUBS:-1000 10000 50000}; do
+  for rate in ${FANOUT_RATES:-10 100 1000}; do
     for server in ssecat nchan; do
       echo "== $server $subs $rate" >>"$log"
       FANOUT_NO_BUILD=1 bench/fanout.sh "$server" "$subs" "$rate" "$SECONDS_" >>"$log" 2>&1 \

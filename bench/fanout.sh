@@ -19,10 +19,13 @@
 # Loopback only; bounded: the drain is cut at 20 s, and publishing stops if the servers' RSS
 # passes RSS_LIMIT_KIB (default 8 GiB). FANOUT_NO_BUILD=1 skips the build (the matrix builds once).
 set -euo pipefail
+[ $# -ge 3 ] || { echo "usage: bench/fanout.sh ssecat|nchan SUBS RATE [SECONDS]" >&2; exit 2; }
 SERVER=$1; SUBS=$2; RATE=$3; SECONDS_=${4:-10}
 RSS_LIMIT_KIB=${RSS_LIMIT_KIB:-8388608}
-P=$(( (SUBS + 15999) / 16000 ))
 cd "$(dirname "$0")/.."
+. bench/lib.sh
+whole SUBS "$SUBS"; whole RATE "$RATE"; whole SECONDS "$SECONDS_"
+P=$(( (SUBS + 15999) / 16000 ))
 [ -n "${FANOUT_NO_BUILD:-}" ] || cargo build --release --quiet --bin ssecat --example publish
 ulimit -n "$(ulimit -Hn)"
 bin=./target/release/ssecat
@@ -60,7 +63,6 @@ case "$SERVER" in
 esac
 pids+=("${spids[@]}")
 sleep 0.5
-. bench/lib.sh
 rss_sum() { rss $(server_pids); }
 cpu_ticks() { ticks $(server_pids); }
 rss0=$(rss_sum)

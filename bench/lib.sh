@@ -1,12 +1,20 @@
 # Sourced by the bench/ scripts: what they read of their processes from /proc, and the memory
-# figure of the scale scripts. Each reading fails (and with `set -e`, stops the script) when a
-# process is gone, rather than reading as 0.
+# figure of the scale scripts. Each reading fails with a message (and, assigned with `set -e`,
+# stops the script: `x=$(rss $pid)`) when a process is gone, rather than reading as 0.
+
+# proc_field FILE AWK_PROGRAM: one number read from a /proc file, or a message and failure.
+proc_field() {
+  local value
+  value=$(awk "$2" "$1" 2>/dev/null) && [ -n "$value" ] ||
+    { echo "bench/lib.sh: cannot read $1: the process has exited" >&2; return 1; }
+  echo "$value"
+}
 
 # rss PID...: the processes' resident memory (VmRSS) added up, in KiB.
 rss() {
   local total=0 pid kib
   for pid in "$@"; do
-    kib=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+    kib=$(proc_field "/proc/$pid/status" '/VmRSS/ {print $2}') || return 1
     total=$(( total + kib ))
   done
   echo "$total"
@@ -17,7 +25,7 @@ rss() {
 ticks() {
   local total=0 pid t
   for pid in "$@"; do
-    t=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    t=$(proc_field "/proc/$pid/stat" '{print $14 + $15}') || return 1
     total=$(( total + t ))
   done
   echo "$total"
@@ -30,4 +38,27 @@ memory_per_stream() {
   echo "bench RSS, all processes: $1 KiB (one-stream process: $2 KiB)"
   awk -v t="$1" -v b="$2" -v p="$3" -v n="$4" \
     'BEGIN { printf "memory per stream:        %.2f KiB (%.0f bytes)\n", (t - p*b)/n, (t - p*b)*1024/n }'
+}
+
+# whole NAME VALUE: stop with a message unless VALUE is a whole number above 0.
+whole() {
+  [[ "$2" =~ ^[0-9]+$ && "$2" -gt 0 ]] ||
+    { echo "$1 must be a whole number above 0, not '$2'" >&2; exit 2; }
+}
+
+# seconds DURATION: a bench --duration (`30s`, `2m`, `45`) in whole seconds, or a message and
+# exit 2.
+seconds() {
+  case "$1" in
+    *[0-9]ms) echo 0 ;;
+    *[0-9]s) whole DURATION "${1%s}"; echo "${1%s}" ;;
+    *[0-9]m) whole DURATION "${1%m}"; echo $(( ${1%m} * 60 )) ;;
+    *) whole DURATION "$1"; echo "$1" ;;
+  esac
+}
+
+# need_duration DURATION MIN WHY: stop with a message unless DURATION is at least MIN seconds.
+need_duration() {
+  [ "$(seconds "$1")" -ge "$2" ] ||
+    { echo "DURATION $1 is too short: at least ${2}s are needed ($3)" >&2; exit 2; }
 }
