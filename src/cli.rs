@@ -199,7 +199,7 @@ pub struct ListenArgs {
     pub no_reconnect: bool,
 
     /// Send this Last-Event-ID on the first request too.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = crate::request::parse_last_event_id)]
     pub last_event_id: Option<String>,
 
     /// Reconnect when the stream delivers no bytes (comments count) for this long.

@@ -33,6 +33,36 @@ pub fn parse_header(text: &str) -> Result<Header, String> {
     Ok((name, value))
 }
 
+/// Whether `id` can be sent back as a `Last-Event-ID` header. The parser never yields NUL, CR
+/// or LF in an ID, but an HTTP field value cannot carry the other control characters either
+/// (RFC 9110 §5.5: tab is the one allowed; DEL is not), so an ID with one cannot resume a
+/// stream: the caller reconnects without it and says so.
+pub fn resumable(id: &str) -> bool {
+    HeaderValue::from_str(id).is_ok()
+}
+
+/// An event ID as it appears in a message: as-is when printable, else Rust-escaped in quotes
+/// (`"a\u{1}b"`), so that a server's control characters cannot reach the terminal.
+pub fn shown_id(id: &str) -> String {
+    if id.chars().any(char::is_control) {
+        format!("{id:?}")
+    } else {
+        id.to_owned()
+    }
+}
+
+/// Parses `--last-event-id`: an ID that HTTP can carry (see [`resumable`]).
+pub fn parse_last_event_id(text: &str) -> Result<String, String> {
+    if resumable(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{} has a control character, which an HTTP header cannot carry",
+            shown_id(text)
+        ))
+    }
+}
+
 /// Parses an http or https URL.
 pub fn parse_url(text: &str) -> Result<Url, String> {
     let url = Url::parse(text).map_err(|e| format!("{e} (expected e.g. http://host/events)"))?;
@@ -154,7 +184,8 @@ impl RequestSpec {
         builder.build().context("cannot set up the HTTP client")
     }
 
-    /// The request for one attempt, with `Last-Event-ID` when `last_event_id` is not empty.
+    /// The request for one attempt, with `Last-Event-ID` when `last_event_id` is not empty
+    /// (and [`resumable`]: the caller checks, to say why it resumes without it).
     pub fn request(
         &self,
         client: &reqwest::Client,

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::process::Outcome;
 use common::serve::{Serve, serve};
-use common::{ms, ssecat};
+use common::{Script, ScriptServer, ms, ssecat};
 use serde_json::Value;
 
 /// `ssecat bench URL --no-progress ARGS…` against `srv`'s `/events`.
@@ -144,6 +144,45 @@ fn check_ids_reports_nothing_lost_when_streams_resume_with_last_event_id() {
     assert_eq!(n(&ids["out_of_order"]), 0);
     assert!(n(&ids["checked"]) >= 40, "{ids}");
     assert!(n(&r["summary"]["reconnects"]) >= 2);
+}
+
+#[test]
+fn reconnect_without_last_event_id_when_http_cannot_carry_the_id() {
+    // The ID has \x01: --reconnect sends the next request without Last-Event-ID (it used to
+    // fail every attempt as a protocol error) and counts it as unresumable.
+    let srv = ScriptServer::start(|n, _| match n {
+        0 => Script::sse()
+            .send("retry: 50\nid: a\x01b\ndata: x\n\n")
+            .close(),
+        _ => Script::sse().send("id: 2\ndata: y\n\n").hang(),
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("r.json");
+    let out = ssecat([
+        "bench",
+        srv.url().as_str(),
+        "--no-progress",
+        "--color",
+        "never",
+    ])
+    .args(["-c", "1", "--reconnect", "--events", "2", "-o"])
+    .args([path.to_str().unwrap()])
+    .run_within(Duration::from_secs(20));
+    out.code(0);
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    validate(&r);
+    assert_eq!(n(&r["summary"]["events"]), 2, "{r:#}");
+    assert_eq!(n(&r["summary"]["errors"]), 0, "{r:#}");
+    assert_eq!(n(&r["summary"]["unresumable"]), 1, "{r:#}");
+    let requests = srv.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].header("last-event-id"), None);
+    assert!(
+        out.out()
+            .contains("Unresumable   1 reconnects without Last-Event-ID"),
+        "{}",
+        out.dump()
+    );
 }
 
 #[test]

@@ -130,6 +130,69 @@ fn an_empty_id_field_resets_the_last_event_id() {
 }
 
 #[test]
+fn an_id_with_a_control_character_reconnects_without_last_event_id_and_warns() {
+    // HTTP cannot carry \x01 in a header: the next request goes without Last-Event-ID (not
+    // an exit, not a request that never leaves), and a warning says events may be missed,
+    // even with -q. An ID with a tab or non-ASCII text is sent as it is.
+    let srv = ScriptServer::start(|n, _| match n {
+        0 => Script::sse().send("id: a\x01b\ndata: a\n\n").close(),
+        1 => Script::sse().send("id: tab\there é\ndata: b\n\n").close(),
+        2 => Script::sse().send("data: c\n\n").close(),
+        _ => Script::status(204),
+    });
+    let out = listen(&srv)
+        .args(["--json", "--retry-delay", "50ms", "-q"])
+        .run();
+    out.code(0);
+    assert_eq!(
+        events(&out),
+        [
+            ev("message", "a", "a\u{1}b"),
+            ev("message", "b", "tab\there é"),
+            ev("message", "c", "tab\there é"),
+        ],
+        "{}",
+        out.dump()
+    );
+    let r = srv.requests();
+    assert_eq!(r.len(), 4, "{}", out.dump());
+    assert_eq!(r[1].header("last-event-id"), None, "{:?}", r[1].headers);
+    assert_eq!(r[2].header("last-event-id"), Some("tab\there é"));
+    let warning = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("without Last-Event-ID"))
+        .unwrap_or_else(|| panic!("no warning: {}", out.dump()));
+    assert!(warning.starts_with("ssecat: warning: "), "{warning}");
+    assert!(
+        warning.contains(r#""a\u{1}b""#),
+        "the ID, escaped: {warning}"
+    );
+    assert!(warning.contains("may be missed"), "{warning}");
+    assert!(
+        !out.stderr.contains('\x01'),
+        "a raw control character on stderr"
+    );
+    assert_eq!(
+        out.stderr.lines().count(),
+        1,
+        "-q: only the warning: {}",
+        out.dump()
+    );
+}
+
+#[test]
+fn a_last_event_id_flag_http_cannot_carry_is_a_usage_error() {
+    let out = ssecat(["listen", "http://127.0.0.1:1/", "--last-event-id", "a\x07b"]).run();
+    out.code(2);
+    assert!(
+        out.stderr.contains(r#""a\u{7}b" has a control character"#),
+        "{}",
+        out.dump()
+    );
+}
+
+#[test]
 fn idle_timeout_drops_a_silent_stream() {
     let srv = ScriptServer::start(|n, _| match n {
         0 => Script::sse().send("data: a\n\n").hang(),

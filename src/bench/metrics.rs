@@ -106,6 +106,9 @@ pub struct Metrics {
     pub disconnects: u64,
     /// Connections opened again after a disconnect or a failed attempt.
     pub reconnects: u64,
+    /// `--reconnect` attempts sent without Last-Event-ID: the last event ID had a control
+    /// character, which an HTTP header cannot carry (events may have been missed).
+    pub unresumable: u64,
     /// Failures by kind.
     pub errors: BTreeMap<ErrorKind, u64>,
     /// `--check-ids` counts.
@@ -129,6 +132,7 @@ impl Default for Metrics {
             bytes: 0,
             disconnects: 0,
             reconnects: 0,
+            unresumable: 0,
             errors: BTreeMap::new(),
             ids: IdCounts::default(),
             latency_missing: 0,
@@ -169,6 +173,7 @@ impl Metrics {
         self.bytes += o.bytes;
         self.disconnects += o.disconnects;
         self.reconnects += o.reconnects;
+        self.unresumable += o.unresumable;
         for (k, n) in &o.errors {
             *self.errors.entry(*k).or_default() += n;
         }

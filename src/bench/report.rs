@@ -95,6 +95,10 @@ pub struct Summary {
     pub disconnects: u64,
     /// Connections opened again.
     pub reconnects: u64,
+    /// `--reconnect` attempts sent without Last-Event-ID because the ID had a control
+    /// character (absent from reports of earlier versions: 0).
+    #[serde(default)]
+    pub unresumable: u64,
     /// All errors.
     pub errors: u64,
     /// Events without a usable timestamp at `--latency-field`.
@@ -212,6 +216,7 @@ impl Summary {
             bytes_per_sec: rate(m.bytes),
             disconnects: m.disconnects,
             reconnects: m.reconnects,
+            unresumable: m.unresumable,
             errors: m.error_count(),
             latency_missing: m.latency_missing,
         }
@@ -347,6 +352,7 @@ impl Report {
             bytes: s.bytes,
             disconnects: s.disconnects,
             reconnects: s.reconnects,
+            unresumable: s.unresumable,
             errors,
             ids: self.ids.map(IdCounts::from).unwrap_or_default(),
             latency_missing: s.latency_missing,

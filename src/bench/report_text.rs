@@ -97,6 +97,16 @@ fn summary(r: &Report, out: &mut impl Write, color: bool) -> io::Result<()> {
     )?;
     row(out, "Disconnects", s.disconnects.to_string())?;
     row(out, "Reconnects", s.reconnects.to_string())?;
+    if s.unresumable > 0 {
+        row(
+            out,
+            "Unresumable",
+            format!(
+                "{} reconnects without Last-Event-ID: the ID had a control character, which HTTP cannot carry",
+                s.unresumable
+            ),
+        )?;
+    }
     row(out, "Errors", zero_good(s.errors, color))?;
     if let Some(ids) = &r.ids {
         row(out, "Lost", zero_good(ids.lost, color))?;

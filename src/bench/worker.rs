@@ -20,6 +20,7 @@ use super::http1::{self, EncodedRequest};
 use super::metrics::{ErrorKind, IdTracker, Metrics, record};
 use crate::listen::policy::{Verdict, classify};
 use crate::parse::{ItemRef, Parser};
+use crate::request::resumable;
 
 /// The one buffer a connection reads into: small, so that tens of thousands of idle streams
 /// stay cheap, and large enough to take a burst of events per read.
@@ -155,11 +156,15 @@ async fn open(
     source: Option<IpAddr>,
 ) -> Result<http1::Body<Box<dyn Io>>, Ended> {
     let config = &shard.config;
-    let last_id = if config.reconnect {
+    let mut last_id = if config.reconnect {
         parser.last_event_id()
     } else {
         ""
     };
+    if !resumable(last_id) {
+        shard.metrics.borrow_mut().unresumable += 1;
+        last_id = "";
+    }
     let request = match config.request.http1_request(last_id) {
         Ok(r) => EncodedRequest::new(r),
         Err(_) => return Err(fail(shard, ErrorKind::Protocol, None)),

@@ -18,7 +18,7 @@ use tokio::time::{sleep, sleep_until, timeout};
 use crate::cli::ListenArgs;
 use crate::output::{Format, PrintOptions, Printer, use_color};
 use crate::parse::{DISCARDED_AT_END, ItemRef, Parser};
-use crate::request::RequestSpec;
+use crate::request::{RequestSpec, resumable, shown_id};
 use crate::units::format_duration;
 use policy::{Backoff, Verdict, classify};
 
@@ -221,15 +221,23 @@ pub async fn listen<W: Write, L: Write>(
         }
         let delay = after.unwrap_or_else(|| config.backoff.delay(failures, session.server_retry));
         let resume = session.parser.last_event_id();
-        let resume = if resume.is_empty() {
-            String::new()
+        if resumable(resume) {
+            let resume = if resume.is_empty() {
+                String::new()
+            } else {
+                format!(" with Last-Event-ID: {}", shown_id(resume))
+            };
+            session.lifecycle(format_args!(
+                "{reason}; reconnecting in {}{resume}",
+                format_duration(delay)
+            ));
         } else {
-            format!(" with Last-Event-ID: {resume}")
-        };
-        session.lifecycle(format_args!(
-            "{reason}; reconnecting in {}{resume}",
-            format_duration(delay)
-        ));
+            session.warn(&format!(
+                "{reason}; reconnecting in {} without Last-Event-ID: the last event ID {} has a control character, which an HTTP header cannot carry, so events sent meanwhile may be missed",
+                format_duration(delay),
+                shown_id(resume)
+            ));
+        }
         tokio::select! {
             () = sleep(delay) => {}
             () = &mut stop => break Ok(()),
@@ -265,7 +273,9 @@ impl<W: Write, L: Write> Session<'_, W, L> {
         client: &reqwest::Client,
     ) -> anyhow::Result<Result<reqwest::Response, Ended>> {
         let config = self.config;
-        let request = config.request.request(client, self.parser.last_event_id());
+        let resume = self.parser.last_event_id();
+        let resume = if resumable(resume) { resume } else { "" };
+        let request = config.request.request(client, resume);
         let mut response = match request.send().await {
             Ok(response) => response,
             Err(e) if !self.reached || e.is_builder() || e.is_redirect() => {
