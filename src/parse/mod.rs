@@ -20,11 +20,13 @@
 //!
 //! Text is decoded only where it is handed out: field names are matched as bytes, and since the
 //! line and field separators are ASCII, decoding per line or per field gives the same text as
-//! decoding the whole stream first.
+//! decoding the whole stream first. The complete lines of a chunk are checked as UTF-8 once,
+//! together (one SIMD pass), and the values inside them are then borrowed without another check;
+//! only a chunk with invalid text, and lines rebuilt across chunks, are decoded value by value.
 
 use std::borrow::Cow;
 
-use memchr::{memchr, memchr2};
+use memchr::{memchr, memchr2, memrchr2};
 
 use crate::event::Event;
 use crate::units::format_size;
@@ -282,6 +284,11 @@ impl Parser {
     /// copied into the data buffer only when a second data line comes or the chunk ends first.
     fn scan<'b>(&mut self, mut buf: &'b [u8], sink: &mut impl FnMut(ItemRef<'_>)) {
         let mut pending: Option<&'b [u8]> = None;
+        // The rest of the chunk up to its last line ending, as text when it is valid UTF-8 (a
+        // line ending is ASCII, so no character is cut): one check instead of one per value.
+        // Taken at the first line that starts in this chunk, so a chunk inside a long line
+        // costs no extra pass.
+        let mut valid: Option<Option<&'b str>> = None;
         loop {
             if self.skip_lf {
                 match buf.first() {
@@ -305,7 +312,11 @@ impl Parser {
                 self.skipping_line = false;
                 self.lines += 1;
             } else if self.line.is_empty() {
-                self.process_line(&buf[..end], &mut pending, sink);
+                let valid = *valid.get_or_insert_with(|| {
+                    let last = memrchr2(b'\n', b'\r', buf).unwrap_or(end);
+                    simdutf8::basic::from_utf8(&buf[..last]).ok()
+                });
+                self.process_line(&buf[..end], valid, &mut pending, sink);
             } else if self.line.len() + end > self.max {
                 self.line.clear();
                 self.lines += 1;
@@ -316,7 +327,7 @@ impl Parser {
                 let mut line = std::mem::take(&mut self.line);
                 line.extend_from_slice(&buf[..end]);
                 let mut held = None;
-                self.process_line(&line, &mut held, sink);
+                self.process_line(&line, None, &mut held, sink);
                 self.settle(&mut held);
                 line.clear();
                 if line.capacity() > KEEP_CAPACITY {
@@ -351,10 +362,12 @@ impl Parser {
         }
     }
 
-    /// Handles one complete line (without its ending).
+    /// Handles one complete line (without its ending). `valid` is text the line may lie in,
+    /// already checked (see [`decode_in`]).
     fn process_line<'b>(
         &mut self,
         line: &'b [u8],
+        valid: Option<&'b str>,
         pending: &mut Option<&'b [u8]>,
         sink: &mut impl FnMut(ItemRef<'_>),
     ) {
@@ -364,11 +377,11 @@ impl Parser {
             return self.overflow(sink);
         }
         let Some(&first) = line.first() else {
-            return self.dispatch(pending, sink);
+            return self.dispatch(pending, valid, sink);
         };
         if first == b':' {
             let text = strip_space(&line[1..]);
-            return sink(ItemRef::Comment(decode(text)));
+            return sink(ItemRef::Comment(decode_in(valid, text)));
         }
         // Known field names are at most 5 bytes: only the first 6 bytes can hold a colon that
         // matters; a longer name is an unknown field and the line is ignored.
@@ -396,11 +409,11 @@ impl Parser {
             }
             b"event" => {
                 self.event_type.clear();
-                self.event_type.push_str(&decode(value));
+                self.event_type.push_str(&decode_in(valid, value));
             }
             b"id" if memchr(0, value).is_none() => {
                 self.id_buffer.clear();
-                self.id_buffer.push_str(&decode(value));
+                self.id_buffer.push_str(&decode_in(valid, value));
                 self.id_set = true;
             }
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
@@ -416,7 +429,12 @@ impl Parser {
     }
 
     /// The blank line: commit the last event ID, then dispatch the event if there is data.
-    fn dispatch(&mut self, pending: &mut Option<&[u8]>, sink: &mut impl FnMut(ItemRef<'_>)) {
+    fn dispatch(
+        &mut self,
+        pending: &mut Option<&[u8]>,
+        valid: Option<&str>,
+        sink: &mut impl FnMut(ItemRef<'_>),
+    ) {
         if std::mem::take(&mut self.id_set) && self.last_event_id != self.id_buffer {
             self.last_event_id.clone_from(&self.id_buffer);
         }
@@ -438,7 +456,7 @@ impl Parser {
             };
             sink(ItemRef::Event(EventRef {
                 event,
-                data: decode(data),
+                data: decode_in(valid, data),
                 id: &self.last_event_id,
                 retry,
             }));
@@ -478,6 +496,22 @@ fn decode(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// `bytes` as text, borrowed from `valid` (text already checked) without another check when
+/// `bytes` lies inside it; else [`decode`]. Two live borrows whose addresses overlap are the
+/// same memory, so the address test cannot mistake other bytes for checked ones.
+#[inline]
+fn decode_in<'a>(valid: Option<&'a str>, bytes: &'a [u8]) -> Cow<'a, str> {
+    if let Some(valid) = valid {
+        let start = (bytes.as_ptr() as usize).wrapping_sub(valid.as_ptr() as usize);
+        if start <= valid.len() && bytes.len() <= valid.len() - start {
+            if let Some(text) = valid.get(start..start + bytes.len()) {
+                return Cow::Borrowed(text);
+            }
+        }
+    }
+    decode(bytes)
+}
+
 /// Removes one leading space, if there is one.
 fn strip_space(value: &[u8]) -> &[u8] {
     value.strip_prefix(b" ").unwrap_or(value)
@@ -490,4 +524,38 @@ pub fn parse_all(stream: &[u8]) -> Vec<Item> {
     parser.feed_to_vec(stream, &mut items);
     parser.finish();
     items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_in_borrows_only_what_lies_inside_the_checked_text() {
+        let chunk = "data: é\nid: 7\n".as_bytes();
+        let valid = std::str::from_utf8(chunk).ok();
+        let value = &chunk[6..8];
+        assert!(matches!(decode_in(valid, value), Cow::Borrowed("é")));
+        // Other memory with the same bytes is checked on its own, and invalid bytes replaced.
+        let copy = value.to_vec();
+        assert_eq!(decode_in(valid, &copy), "é");
+        assert_eq!(decode_in(valid, b"\xFFx"), "\u{FFFD}x");
+        // Half of the two-byte character: not a boundary of the checked text, so decoded alone.
+        assert_eq!(decode_in(valid, &chunk[6..7]), "\u{FFFD}");
+        assert_eq!(decode_in(valid, &chunk[..0]), "");
+        assert_eq!(decode_in(None, value), "é");
+    }
+
+    #[test]
+    fn a_chunk_with_an_invalid_byte_still_decodes_its_other_lines() {
+        let items = parse_all(b"data: \xC3\xA9\n\ndata: \xFF\n\ndata: ok\n\n");
+        let data: Vec<String> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Event(e) => Some(e.data.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(data, ["é", "\u{FFFD}", "ok"]);
+    }
 }
