@@ -32,11 +32,14 @@ check() {
 }
 
 export FANOUT_NO_BUILD=1
-check "fanout.sh ssecat" '^\| ssecat \| 200 \| 20/s \| 20/s \| 4,000 \| 100\.0% ' 'errors 0, disconnects 0' -- \
-  bench/fanout.sh ssecat 200 20 2
-check "fanout.sh nchan" '^\| nchan \| 200 \| 20/s \| 20/s \| 4,000 \| 100\.0% ' 'errors 0, disconnects 0' -- \
-  bench/fanout.sh nchan 200 20 2
-check "fanout-matrix.sh" '^\| ssecat \| 100 \| 10/s ' '^\| nchan \| 100 \| 10/s ' -- \
+# Every event the publisher had answered reached all 200 (deliveries/s varies by an event or two
+# at the window's edges, so it is not checked).
+delivered='connected 200, errors 0, disconnects 0, deliveries [0-9,]+ \(100\.0% of [0-9,]+ expected\)'
+check "fanout.sh ssecat" '^\| ssecat \| 200 \| 20/s \| ' "$delivered" -- bench/fanout.sh ssecat 200 20 2
+check "fanout.sh nchan" '^\| nchan \| 200 \| 20/s \| ' "$delivered" -- bench/fanout.sh nchan 200 20 2
+# A row with figures (a failed run's row says "failed"), every answered event delivered.
+check "fanout-matrix.sh" '^\| ssecat \| 100 \| 10/s \| [0-9]+/s \| [0-9,]+ \| 1[0-9]{2}\.[0-9]% ' \
+  '^\| nchan \| 100 \| 10/s \| [0-9]+/s \| [0-9,]+ \| 1[0-9]{2}\.[0-9]% ' -- \
   env FANOUT_SUBS=100 FANOUT_RATES=10 bench/fanout-matrix.sh 1
 check "bench-ingest.sh" '^events per CPU-second: +[0-9,]+$' -- bench/bench-ingest.sh 2 1s
 check "bench-scale.sh" 'Connected +300 of 300' 'Errors +0$' '^memory per stream: +[0-9]' -- \
