@@ -18,8 +18,8 @@ out=target/fanout-matrix.md; log=target/fanout-matrix.log
 {
   echo "Fan-out, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + local changes'), $(nproc) vCPUs, ${SECONDS_} s of publishing per run"
   echo
-  echo "| server | subs | rate | publisher | deliveries/s | delivered | p50 | p99 | server CPU | drain | KiB/sub | connected | other CPU | notes |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| server | subs | rate | publisher | deliveries/s | delivered | p50 | p99 | server CPU | drain | KiB/sub | RSS/sub | connected | other CPU | notes |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } | tee "$out"
 for subs in ${FANOUT_SUBS:-1000 10000 50000}; do
   for rate in ${FANOUT_RATES:-10 100 1000}; do

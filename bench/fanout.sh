@@ -13,7 +13,8 @@
 # deliveries/s (events received while publishing ÷ SECONDS); delivered (events received ÷ the
 # accepted events × their subscribers); delivery latency p50/p99; server CPU seconds (user + sys
 # of every server process while publishing); drain (how long servers and benches stayed busy
-# after publishing); memory per subscriber ((server RSS with them − before) ÷ SUBS, KiB); other
+# after publishing); memory per subscriber ((server RSS with them − before) ÷ SUBS, KiB, and
+# RSS with them ÷ SUBS, the process's own baseline included); other
 # CPU (the machine's busy CPU seconds while publishing, minus servers and benches: the publisher
 # plus anything else running, which skews the figures).
 # Loopback only; bounded: the drain is cut at 20 s, and publishing stops if the servers' RSS
@@ -139,9 +140,9 @@ print(f"  connected {s['connected']}, errors {s['errors']}, disconnects {s['disc
 print(f"  latency p50 {ms('p50_us')}, p99 {ms('p99_us')}, max {ms('max_us')}")
 print(f"  server CPU {(cpu1 - cpu0) / hz:.2f} s while publishing, {(cpu2 - cpu0) / hz:.2f} s with the "
       f"{drain:.1f} s drain; RSS {rss0} → {rss1} KiB (peak {peak} while publishing): "
-      f"{(rss1 - rss0) / subs:.2f} KiB per subscriber; other CPU {other:.2f} s")
-print("| server | subs | rate | publisher | deliveries/s | delivered | p50 | p99 | server CPU | drain | KiB/sub | connected | other CPU | notes |")
+      f"{(rss1 - rss0) / subs:.2f} KiB per subscriber ({rss1 / subs:.2f} KiB of RSS per subscriber); other CPU {other:.2f} s")
+print("| server | subs | rate | publisher | deliveries/s | delivered | p50 | p99 | server CPU | drain | KiB/sub | RSS/sub | connected | other CPU | notes |")
 print(f"| {server} | {subs:,} | {rate:g}/s | {achieved:,.0f}/s | {during / secs:,.0f} | {share:.1f}% | "
-      f"{ms('p50_us')} | {ms('p99_us')} | {(cpu1 - cpu0) / hz:.2f} s | {drain:.1f} s | {(rss1 - rss0) / subs:.2f} | "
+      f"{ms('p50_us')} | {ms('p99_us')} | {(cpu1 - cpu0) / hz:.2f} s | {drain:.1f} s | {(rss1 - rss0) / subs:.2f} | {rss1 / subs:.2f} | "
       f"{s['connected']:,} | {other:.2f} s | {notes or '–'} |")
 PY
