@@ -9,6 +9,8 @@ DURATION=${2:-10s}
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 whole STREAMS "$STREAMS"; seconds "$DURATION" >/dev/null
+[ -x /usr/bin/time ] || { echo "needs GNU time: sudo apt-get install time" >&2; exit 1; }
+need python3 python3
 cargo build --release --quiet
 bin=./target/release/ssecat
 tmp=$(mktemp -d)

@@ -17,8 +17,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 whole TOTAL "$TOTAL"; whole PROCS "$PROCS"; seconds "$DURATION" >/dev/null
 cargo build --release --quiet --bin ssecat --example publish
-command -v nginx >/dev/null && [ -e /usr/lib/nginx/modules/ngx_nchan_module.so ] ||
-  { echo "needs nginx with nchan: sudo apt-get install nginx libnginx-mod-nchan" >&2; exit 1; }
+need_nchan; need curl curl; need python3 python3
 ulimit -n "$(ulimit -Hn)"
 per=$(( (TOTAL + PROCS - 1) / PROCS ))
 [ "$(ulimit -n)" -gt $((per + 100)) ] || { echo "need $per file descriptors per process; ulimit -n is $(ulimit -n): use more PROCS" >&2; exit 1; }

@@ -62,3 +62,16 @@ need_duration() {
   [ "$(seconds "$1")" -ge "$2" ] ||
     { echo "DURATION $1 is too short: at least ${2}s are needed ($3)" >&2; exit 2; }
 }
+
+# need COMMAND PACKAGE...: stop with the install command unless COMMAND is on the PATH.
+need() {
+  local cmd=$1; shift
+  command -v "$cmd" >/dev/null || { echo "needs $cmd: sudo apt-get install $*" >&2; exit 1; }
+}
+
+# need_nchan: nginx with the nchan module (Debian's packages).
+need_nchan() {
+  need nginx nginx libnginx-mod-nchan
+  [ -e /usr/lib/nginx/modules/ngx_nchan_module.so ] ||
+    { echo "needs nginx's nchan module: sudo apt-get install libnginx-mod-nchan" >&2; exit 1; }
+}

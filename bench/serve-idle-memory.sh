@@ -6,6 +6,7 @@ N=${1:-10000}
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 whole N "$N"
+need curl curl; need python3 python3
 ulimit -n "$(ulimit -Hn)"
 [ "$(ulimit -n)" -gt $((N + 100)) ] || { echo "need more than $N file descriptors (ulimit -n is $(ulimit -n))" >&2; exit 1; }
 cargo build --release --quiet
