@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 whole STREAMS "$STREAMS"; seconds "$DURATION" >/dev/null
 [ -x /usr/bin/time ] || { echo "needs GNU time: sudo apt-get install time" >&2; exit 1; }
 need python3 python3
-cargo build --release --quiet
+build
 bin=./target/release/ssecat
 tmp=$(mktemp -d)
 line='{"n":1,"ts_ms":0,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}'

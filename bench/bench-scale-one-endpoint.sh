@@ -16,7 +16,7 @@ DURATION=${3:-30s}
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 whole TOTAL "$TOTAL"; whole PROCS "$PROCS"; seconds "$DURATION" >/dev/null
-cargo build --release --quiet --bin ssecat --example publish
+build
 need_nchan; need curl curl; need python3 python3
 ulimit -n "$(ulimit -Hn)"
 per=$(( (TOTAL + PROCS - 1) / PROCS ))

@@ -11,7 +11,7 @@ DURATION=${3:-25s}
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 whole TOTAL "$TOTAL"; whole PROCS "$PROCS"; seconds "$DURATION" >/dev/null
-cargo build --release --quiet
+build
 ulimit -n "$(ulimit -Hn)"
 per=$(( (TOTAL + PROCS - 1) / PROCS ))
 [ "$(ulimit -n)" -gt $((per + 100)) ] || { echo "need $per file descriptors per process; ulimit -n is $(ulimit -n): use more PROCS" >&2; exit 1; }

@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 whole STREAMS "$STREAMS"; whole SECONDS "$SECONDS_"
 need curl curl; need python3 python3; need node nodejs npm
-cargo build --release --quiet --bin ssecat
+build
 [ -d tests/interop/node/node_modules/eventsource ] || npm ci --prefix tests/interop/node --silent
 python3 -c 'import httpx_sse' || { echo "pip install -r tests/interop/python/requirements.txt" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)"

@@ -12,7 +12,7 @@ SECONDS_=${1:-10}
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 whole SECONDS "$SECONDS_"
-cargo build --release --quiet --bin ssecat --example publish
+build
 out=target/fanout-matrix.md; log=target/fanout-matrix.log
 : >"$log"
 {

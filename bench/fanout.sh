@@ -29,7 +29,7 @@ whole SUBS "$SUBS"; whole RATE "$RATE"; whole SECONDS "$SECONDS_"
 P=$(( (SUBS + 15999) / 16000 ))
 need curl curl; need python3 python3
 if [ "$SERVER" = nchan ]; then need_nchan; fi
-[ -n "${FANOUT_NO_BUILD:-}" ] || cargo build --release --quiet --bin ssecat --example publish
+[ -n "${FANOUT_NO_BUILD:-}" ] || build
 ulimit -n "$(ulimit -Hn)"
 bin=./target/release/ssecat
 tmp=$(mktemp -d)

@@ -75,3 +75,10 @@ need_nchan() {
   [ -e /usr/lib/nginx/modules/ngx_nchan_module.so ] ||
     { echo "needs nginx's nchan module: sudo apt-get install libnginx-mod-nchan" >&2; exit 1; }
 }
+
+# build: the release binary and the publisher example. Every script builds this same set, so
+# running one after another does not flip cargo between two feature sets (an example brings in
+# the dev-dependencies' features) and rebuild the crate each time.
+build() {
+  cargo build --release --quiet --bin ssecat --example publish
+}

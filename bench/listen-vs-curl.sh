@@ -11,7 +11,7 @@ set -euo pipefail
 GB=${1:-1}
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-cargo build --release --quiet --bin ssecat
+build
 [ -x /usr/bin/time ] || { echo "needs GNU time: sudo apt-get install time" >&2; exit 1; }
 need nginx nginx; need curl curl; need python3 python3
 bin=$PWD/target/release/ssecat

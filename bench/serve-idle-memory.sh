@@ -9,7 +9,7 @@ whole N "$N"
 need curl curl; need python3 python3
 ulimit -n "$(ulimit -Hn)"
 [ "$(ulimit -n)" -gt $((N + 100)) ] || { echo "need more than $N file descriptors (ulimit -n is $(ulimit -n))" >&2; exit 1; }
-cargo build --release --quiet
+build
 log=$(mktemp)
 ./target/release/ssecat serve --port 0 -q --keepalive 0 2>"$log" &
 pid=$!

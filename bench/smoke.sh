@@ -7,7 +7,8 @@
 # packages of tests/interop (see BENCHMARKS.md). About 2 minutes. Usage: bench/smoke.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet --bin ssecat --example publish
+. bench/lib.sh
+build
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 failed=0
