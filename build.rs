@@ -19,22 +19,28 @@ fn main() {
         None => version.to_owned(),
     };
     println!("cargo:rustc-env=SSECAT_LONG_VERSION={long}");
-    // Rebuild when HEAD moves: a checkout changes .git/HEAD, a commit changes the branch ref.
+    // Rebuild when HEAD moves: a checkout changes .git/HEAD, a commit changes the branch ref
+    // (a loose file under refs/, or a line of packed-refs after `git pack-refs`) and the reflog.
+    // Only paths that exist are named: cargo treats a missing one as always changed and would
+    // rebuild the crate on every build. A branch whose ref is packed gets a loose file again at
+    // its next commit, so then its directory is watched (cargo scans a directory's contents).
     let git = Path::new(".git");
     if git.join("HEAD").exists() {
         println!("cargo:rerun-if-changed=.git/HEAD");
         if let Ok(head) = std::fs::read_to_string(git.join("HEAD")) {
             if let Some(reference) = head.strip_prefix("ref: ") {
-                let reference = reference.trim();
-                if git.join(reference).exists() {
-                    println!("cargo:rerun-if-changed=.git/{reference}");
+                let reference = Path::new(reference.trim());
+                let watched = std::iter::successors(Some(reference), |p| p.parent())
+                    .find(|p| !p.as_os_str().is_empty() && git.join(p).exists());
+                if let Some(path) = watched {
+                    println!("cargo:rerun-if-changed=.git/{}", path.display());
                 }
             }
         }
-        // Only files that exist: cargo treats a missing one as always changed and would rebuild
-        // the crate on every build (a fresh clone has no packed-refs until `git gc`).
-        if git.join("packed-refs").exists() {
-            println!("cargo:rerun-if-changed=.git/packed-refs");
+        for file in ["packed-refs", "logs/HEAD"] {
+            if git.join(file).exists() {
+                println!("cargo:rerun-if-changed=.git/{file}");
+            }
         }
     }
     println!("cargo:rerun-if-changed=build.rs");

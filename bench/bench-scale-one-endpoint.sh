@@ -16,8 +16,8 @@ DURATION=${3:-30s}
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 whole TOTAL "$TOTAL"; whole PROCS "$PROCS"; seconds "$DURATION" >/dev/null
-build
 need_nchan; need curl curl; need python3 python3
+build
 ulimit -n "$(ulimit -Hn)"
 per=$(( (TOTAL + PROCS - 1) / PROCS ))
 [ "$(ulimit -n)" -gt $((per + 100)) ] || { echo "need $per file descriptors per process; ulimit -n is $(ulimit -n): use more PROCS" >&2; exit 1; }

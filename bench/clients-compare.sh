@@ -17,10 +17,10 @@
 # Usage: bench/clients-compare.sh [STREAMS=1000] [SECONDS=20] [TICK=100ms]
 set -euo pipefail
 STREAMS=${1:-1000}; SECONDS_=${2:-20}; TICK=${3:-100ms}
-P=$(( (STREAMS + 15999) / 16000 ))
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 whole STREAMS "$STREAMS"; whole SECONDS "$SECONDS_"
+P=$(( (STREAMS + 15999) / 16000 ))
 need curl curl; need python3 python3; need node nodejs npm
 build
 [ -d tests/interop/node/node_modules/eventsource ] || npm ci --prefix tests/interop/node --silent

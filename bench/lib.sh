@@ -42,7 +42,7 @@ memory_per_stream() {
 
 # whole NAME VALUE: stop with a message unless VALUE is a whole number above 0.
 whole() {
-  [[ "$2" =~ ^[0-9]+$ && "$2" -gt 0 ]] ||
+  [[ "$2" =~ ^[1-9][0-9]*$ ]] ||
     { echo "$1 must be a whole number above 0, not '$2'" >&2; exit 2; }
 }
 
@@ -52,14 +52,16 @@ seconds() {
   case "$1" in
     *[0-9]ms) echo 0 ;;
     *[0-9]s) whole DURATION "${1%s}"; echo "${1%s}" ;;
-    *[0-9]m) whole DURATION "${1%m}"; echo $(( ${1%m} * 60 )) ;;
+    *[0-9]m) whole DURATION "${1%m}"; echo $(( 10#${1%m} * 60 )) ;;
     *) whole DURATION "$1"; echo "$1" ;;
   esac
 }
 
 # need_duration DURATION MIN WHY: stop with a message unless DURATION is at least MIN seconds.
 need_duration() {
-  [ "$(seconds "$1")" -ge "$2" ] ||
+  local s
+  s=$(seconds "$1") || exit 2
+  [ "$s" -ge "$2" ] ||
     { echo "DURATION $1 is too short: at least ${2}s are needed ($3)" >&2; exit 2; }
 }
 

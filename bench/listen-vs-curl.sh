@@ -17,7 +17,7 @@ need nginx nginx; need curl curl; need python3 python3
 bin=$PWD/target/release/ssecat
 dir=$PWD/target/listen-vs-curl
 file=$dir/events-${GB}GB.sse
-events=$(awk -v gb="$GB" 'BEGIN { printf "%d", gb * 10000000 }')  # 100 bytes each
+events=$(awk -v gb="$GB" 'BEGIN { printf "%.0f", gb * 10000000 }')  # 100 bytes each
 [ "$events" -gt 0 ] || { echo "GB must be a positive number (1, 0.1, …), not '$GB'" >&2; exit 2; }
 mkdir -p "$dir"
 if [ "$(stat -c %s "$file" 2>/dev/null || echo 0)" != $((events * 100)) ]; then

@@ -179,7 +179,7 @@ fn reconnect_without_last_event_id_when_http_cannot_carry_the_id() {
     assert_eq!(requests[1].header("last-event-id"), None);
     assert!(
         out.out()
-            .contains("Unresumable   1 reconnects without Last-Event-ID"),
+            .contains("Unresumable   1 reconnect without Last-Event-ID"),
         "{}",
         out.dump()
     );

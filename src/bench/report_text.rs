@@ -102,8 +102,9 @@ fn summary(r: &Report, out: &mut impl Write, color: bool) -> io::Result<()> {
             out,
             "Unresumable",
             format!(
-                "{} reconnects without Last-Event-ID: the ID had a control character, which HTTP cannot carry",
-                s.unresumable
+                "{} reconnect{} without Last-Event-ID: the ID had a control character, which HTTP cannot carry",
+                s.unresumable,
+                if s.unresumable == 1 { "" } else { "s" }
             ),
         )?;
     }
