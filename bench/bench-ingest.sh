@@ -9,7 +9,7 @@ DURATION=${2:-10s}
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 whole STREAMS "$STREAMS"; seconds "$DURATION" >/dev/null
-[ -x /usr/bin/time ] || { echo "needs GNU time: sudo apt-get install time" >&2; exit 1; }
+need_gnu_time
 need python3 python3
 build
 bin=./target/release/ssecat
@@ -19,8 +19,7 @@ yes "$line" | "$bin" serve --port 0 -q --stdin --keepalive 0 --history 0 --clien
 serve=$!
 cleanup() { kill "$serve" 2>/dev/null || true; pkill -P $$ yes 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-for _ in $(seq 100); do grep -q listening "$tmp/serve.log" && break; sleep 0.05; done
-addr=$(grep -o '127.0.0.1:[0-9]*' "$tmp/serve.log" | head -1)
+addr=$(served_addr "$tmp/serve.log")
 /usr/bin/time -f "%U %S %e" -o "$tmp/time" \
   "$bin" bench "http://$addr/events" -c "$STREAMS" --duration "$DURATION" --no-progress --json >"$tmp/report.json"
 read -r user sys wall <"$tmp/time"

@@ -18,9 +18,8 @@ cd "$(dirname "$0")/.."
 whole TOTAL "$TOTAL"; whole PROCS "$PROCS"; seconds "$DURATION" >/dev/null
 need_nchan; need curl curl; need python3 python3
 build
-ulimit -n "$(ulimit -Hn)"
 per=$(( (TOTAL + PROCS - 1) / PROCS ))
-[ "$(ulimit -n)" -gt $((per + 100)) ] || { echo "need $per file descriptors per process; ulimit -n is $(ulimit -n): use more PROCS" >&2; exit 1; }
+open_files "$per" ": use more PROCS"
 bin=./target/release/ssecat
 tmp=$(mktemp -d)
 pids=()
@@ -29,7 +28,7 @@ trap cleanup EXIT
 secs=$(seconds "$DURATION")
 need_duration "$DURATION" $(( per / 2000 + 12 )) "$per streams per process open, then 5 s of events before the memory is read"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 sed "s|@PREFIX@|$tmp|g; s|@PORT@|$port|g; s|@WORKERS@|$PROCS|g; s|@LISTEN@|listen 127.0.0.1:$port reuseport;|" \
   bench/nchan-fanout.conf >"$tmp/nginx.conf"
 nginx -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf" -g 'daemon off;' & pids+=($!)
@@ -38,8 +37,7 @@ url=http://127.0.0.1:$port/sub
 subscribed() { curl -s "http://127.0.0.1:$port/status" | awk '/^subscribers:/ {print $2}'; }
 
 # The RSS of a bench holding one stream: the fixed cost of a process.
-"$bin" bench "$url" -c 1 --duration 3s --no-progress >/dev/null & one=$!
-sleep 2; base=$(rss $one); wait $one
+base=$(one_stream_rss "$url")
 
 benches=()
 for i in $(seq "$PROCS"); do

@@ -12,9 +12,8 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 whole TOTAL "$TOTAL"; whole PROCS "$PROCS"; seconds "$DURATION" >/dev/null
 build
-ulimit -n "$(ulimit -Hn)"
 per=$(( (TOTAL + PROCS - 1) / PROCS ))
-[ "$(ulimit -n)" -gt $((per + 100)) ] || { echo "need $per file descriptors per process; ulimit -n is $(ulimit -n): use more PROCS" >&2; exit 1; }
+open_files "$per" ": use more PROCS"
 bin=./target/release/ssecat
 tmp=$(mktemp -d)
 pids=()
@@ -22,20 +21,18 @@ cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 settle=$(( per / 2000 + 6 ))
 need_duration "$DURATION" $((settle + 2)) "the memory is read ${settle}s in, once $per streams per process are open"
-wait_port() { for _ in $(seq 100); do grep -q listening "$1" && break; sleep 0.05; done; grep -o '127.0.0.1:[0-9]*' "$1" | head -1; }
 
 # The RSS of a bench holding one stream: the fixed cost of a process.
 "$bin" serve --port 0 -q --tick 1s 2>"$tmp/s0.log" & pids+=($!)
-addr=$(wait_port "$tmp/s0.log")
-"$bin" bench "http://$addr/events" -c 1 --duration 3s --no-progress >/dev/null & one=$!
-sleep 2; base=$(rss $one); wait $one
+addr=$(served_addr "$tmp/s0.log")
+base=$(one_stream_rss "http://$addr/events")
 
 for i in $(seq "$PROCS"); do
   "$bin" serve --port 0 -q --tick 1s --keepalive 0 2>"$tmp/s$i.log" & pids+=($!)
 done
 benches=()
 for i in $(seq "$PROCS"); do
-  addr=$(wait_port "$tmp/s$i.log")
+  addr=$(served_addr "$tmp/s$i.log")
   "$bin" bench "http://$addr/events" -c "$per" --ramp 2000 --duration "$DURATION" \
     --latency-field /ts_ms --check-ids --no-progress -o "$tmp/r$i.json" >/dev/null & benches+=($!)
 done

@@ -36,8 +36,8 @@ for i in $(seq "$P"); do
   "$bin" serve --port 0 -q --tick "$TICK" --keepalive 0 2>"$tmp/serve$i.log" & servers+=($!)
 done
 for i in $(seq "$P"); do
-  for _ in $(seq 100); do grep -q listening "$tmp/serve$i.log" && break; sleep 0.05; done
-  urls+=("http://$(grep -o '127.0.0.1:[0-9]*' "$tmp/serve$i.log" | head -1)/events")
+  addr=$(served_addr "$tmp/serve$i.log")
+  urls+=("http://$addr/events")
 done
 subscribers() {
   local u

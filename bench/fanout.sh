@@ -43,15 +43,14 @@ case "$SERVER" in
       "$bin" serve --port 0 -q --history 0 --keepalive 0 2>"$tmp/serve$i.log" & spids+=($!)
     done
     for i in $(seq "$P"); do
-      for _ in $(seq 100); do grep -q listening "$tmp/serve$i.log" && break; sleep 0.05; done
-      addr=$(grep -o '127.0.0.1:[0-9]*' "$tmp/serve$i.log" | head -1)
+      addr=$(served_addr "$tmp/serve$i.log")
       subs+=("http://$addr/events"); pubs+=("http://$addr/events")
     done
     server_pids() { echo "${spids[@]}"; }
     subscribed() { for u in "${subs[@]}"; do curl -s "${u%/events}/stats"; echo; done |
       python3 -c 'import json,sys; print(sum(json.loads(l)["subscribers"] for l in sys.stdin if l.strip()))'; } ;;
   nchan)
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    port=$(free_port)
     listen=$(for i in $(seq "$P"); do printf 'listen 127.0.0.%d:%d reuseport; ' "$i" "$port"; done)
     sed "s|@PREFIX@|$tmp|g; s|@PORT@|$port|g; s|@WORKERS@|$(( P > 2 ? P : 2 ))|g; s|@LISTEN@|$listen|" \
       bench/nchan-fanout.conf >"$tmp/nginx.conf"

@@ -10,25 +10,52 @@ proc_field() {
   echo "$value"
 }
 
-# rss PID...: the processes' resident memory (VmRSS) added up, in KiB.
-rss() {
-  local total=0 pid kib
+# proc_sum FILE AWK_PROGRAM PID...: proc_field of /proc/PID/FILE added up over the processes.
+proc_sum() {
+  local file=$1 program=$2 total=0 pid n
+  shift 2
   for pid in "$@"; do
-    kib=$(proc_field "/proc/$pid/status" '/VmRSS/ {print $2}') || return 1
-    total=$(( total + kib ))
+    n=$(proc_field "/proc/$pid/$file" "$program") || return 1
+    total=$(( total + n ))
   done
   echo "$total"
 }
 
+# rss PID...: the processes' resident memory (VmRSS) added up, in KiB.
+rss() { proc_sum status '/VmRSS/ {print $2}' "$@"; }
+
 # ticks PID...: the processes' CPU time (user + system, /proc/PID/stat) added up, in clock ticks
 # (`getconf CLK_TCK` a second).
-ticks() {
-  local total=0 pid t
-  for pid in "$@"; do
-    t=$(proc_field "/proc/$pid/stat" '{print $14 + $15}') || return 1
-    total=$(( total + t ))
-  done
-  echo "$total"
+ticks() { proc_sum stat '{print $14 + $15}' "$@"; }
+
+# served_addr LOG: the 127.0.0.1:PORT an `ssecat serve --port 0` logging to LOG listens on, once
+# it says so (within 5 s); else its log on stderr and failure.
+served_addr() {
+  for _ in $(seq 100); do grep -q listening "$1" && break; sleep 0.05; done
+  grep -o '127.0.0.1:[0-9]*' "$1" | head -1 | grep . ||
+    { echo "ssecat serve did not start:" >&2; cat "$1" >&2; return 1; }
+}
+
+# free_port: a TCP port free on 127.0.0.1 now (for nginx, which cannot listen on port 0).
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# open_files N HINT: raise the open-file limit to its hard limit, and stop with a message
+# (ending in HINT) unless N files fit in it with room to spare.
+open_files() {
+  ulimit -n "$(ulimit -Hn)"
+  [ "$(ulimit -n)" -gt $(($1 + 100)) ] ||
+    { echo "need $1 file descriptors per process; ulimit -n is $(ulimit -n)$2" >&2; exit 1; }
+}
+
+# one_stream_rss URL: the RSS (KiB) of an `ssecat bench` holding one stream of URL, 2 s in: the
+# fixed cost of a bench process, which memory_per_stream takes off.
+one_stream_rss() {
+  local one kib
+  ./target/release/ssecat bench "$1" -c 1 --duration 3s --no-progress >/dev/null & one=$!
+  sleep 2; kib=$(rss $one) || return 1; wait $one
+  echo "$kib"
 }
 
 # memory_per_stream TOTAL_KIB BASE_KIB PROCS STREAMS: the two closing lines of a scale run, the
@@ -69,6 +96,11 @@ need_duration() {
 need() {
   local cmd=$1; shift
   command -v "$cmd" >/dev/null || { echo "needs $cmd: sudo apt-get install $*" >&2; exit 1; }
+}
+
+# need_gnu_time: /usr/bin/time (GNU time, for user and system CPU and max RSS).
+need_gnu_time() {
+  [ -x /usr/bin/time ] || { echo "needs GNU time: sudo apt-get install time" >&2; exit 1; }
 }
 
 # need_nchan: nginx with the nchan module (Debian's packages).

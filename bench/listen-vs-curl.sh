@@ -12,7 +12,7 @@ GB=${1:-1}
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 build
-[ -x /usr/bin/time ] || { echo "needs GNU time: sudo apt-get install time" >&2; exit 1; }
+need_gnu_time
 need nginx nginx; need curl curl; need python3 python3
 bin=$PWD/target/release/ssecat
 dir=$PWD/target/listen-vs-curl
@@ -26,7 +26,7 @@ if [ "$(stat -c %s "$file" 2>/dev/null || echo 0)" != $((events * 100)) ]; then
 fi
 
 tmp=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 cat >"$tmp/nginx.conf" <<EOF
 worker_processes 1;
 pid $tmp/nginx.pid;

@@ -7,15 +7,14 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 whole N "$N"
 need curl curl; need python3 python3
-ulimit -n "$(ulimit -Hn)"
-[ "$(ulimit -n)" -gt $((N + 100)) ] || { echo "need more than $N file descriptors (ulimit -n is $(ulimit -n))" >&2; exit 1; }
+open_files "$N" ""
 build
 log=$(mktemp)
 ./target/release/ssecat serve --port 0 -q --keepalive 0 2>"$log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.05; done
-port=$(grep -o '127.0.0.1:[0-9]*' "$log" | head -1 | cut -d: -f2)
+addr=$(served_addr "$log")
+port=${addr##*:}
 before=$(rss $pid)
 fifo=$(mktemp -u); mkfifo "$fifo"
 python3 bench/idle_clients.py 127.0.0.1 "$port" "$N" --publish <"$fifo" &
