@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use serde_json::json;
 
 use crate::cli::ParseArgs;
-use crate::output::{Format, PrintOptions, Printer, use_color};
+use crate::output::{Format, PrintOptions, Printer, shown, use_color};
 use crate::parse::{DISCARDED_AT_END, ItemRef, Parser};
 use crate::units::format_size;
 
@@ -118,10 +118,11 @@ impl Counts {
                 writeln!(out, "{doc}")
             }
             Format::Pretty | Format::Data | Format::Raw => {
-                writeln!(out, "{} events", self.events)?;
+                let plural = if self.events == 1 { "" } else { "s" };
+                writeln!(out, "{} event{plural}", self.events)?;
                 let width = types.first().map_or(1, |(_, n)| n.to_string().len());
                 for (name, n) in types {
-                    writeln!(out, "  {n:>width$} {name}")?;
+                    writeln!(out, "  {n:>width$} {}", shown(name))?;
                 }
                 Ok(())
             }

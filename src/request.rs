@@ -17,6 +17,7 @@ use reqwest::{Method, Url};
 
 use crate::cli::RequestArgs;
 use crate::exit::UsageError;
+use crate::output::shown;
 
 /// A header from `-H 'Name: value'`.
 pub type Header = (HeaderName, HeaderValue);
@@ -41,16 +42,6 @@ pub fn resumable(id: &str) -> bool {
     HeaderValue::from_str(id).is_ok()
 }
 
-/// An event ID as it appears in a message: as-is when printable, else Rust-escaped in quotes
-/// (`"a\u{1}b"`), so that a server's control characters cannot reach the terminal.
-pub fn shown_id(id: &str) -> String {
-    if id.chars().any(char::is_control) {
-        format!("{id:?}")
-    } else {
-        id.to_owned()
-    }
-}
-
 /// Parses `--last-event-id`: an ID that HTTP can carry (see [`resumable`]).
 pub fn parse_last_event_id(text: &str) -> Result<String, String> {
     if resumable(text) {
@@ -58,7 +49,7 @@ pub fn parse_last_event_id(text: &str) -> Result<String, String> {
     } else {
         Err(format!(
             "{} has a control character, which an HTTP header cannot carry",
-            shown_id(text)
+            shown(text)
         ))
     }
 }

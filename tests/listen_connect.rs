@@ -119,6 +119,25 @@ fn client_errors_fail_at_once_naming_the_status_and_the_body() {
 }
 
 #[test]
+fn an_error_body_with_control_characters_is_shown_escaped() {
+    let srv = ScriptServer::start(|_, _| {
+        Script::status(404)
+            .header("content-type", "text/html")
+            .send("\x1b]0;owned\x07\x1b[2Jgone\n")
+            .close()
+    });
+    let out = listen(&srv).run();
+    out.code(1);
+    assert!(
+        out.stderr
+            .contains(r#": "\u{1b}]0;owned\u{7}\u{1b}[2Jgone""#),
+        "{}",
+        out.dump()
+    );
+    assert!(!out.stderr.contains('\x1b'), "{}", out.dump());
+}
+
+#[test]
 fn a_long_error_body_is_cut_to_its_start() {
     let srv = ScriptServer::start(|_, _| {
         Script::status(403)

@@ -97,6 +97,32 @@ fn pretty_output_colours_on_request_and_never_with_never() {
 }
 
 #[test]
+fn control_characters_in_type_id_and_comment_are_escaped_data_is_not() {
+    // An ESC sequence (clear screen) and a BEL in the header fields, a CSI (U+009B) in a
+    // comment: pretty output shows them escaped in quotes, so none reaches the terminal from a
+    // header line; the data is printed as received (like curl), and --json keeps every value.
+    let stream = "event: t\x07\nid: a\x1b[2Jb\ndata: \x1b[31mred\n\n: c\u{9b}1m\n\n";
+    ssecat()
+        .args(["parse", "--comments", "--color", "never"])
+        .write_stdin(stream)
+        .assert()
+        .success()
+        .stdout("\"t\\u{7}\" id=\"a\\u{1b}[2Jb\"\n\x1b[31mred\n\n: \"c\\u{9b}1m\"\n");
+    ssecat()
+        .args(["parse", "--json"])
+        .write_stdin(stream)
+        .assert()
+        .success()
+        .stdout("{\"event\":\"t\\u0007\",\"data\":\"\\u001b[31mred\",\"id\":\"a\\u001b[2Jb\"}\n");
+    ssecat()
+        .args(["parse", "--count"])
+        .write_stdin(stream)
+        .assert()
+        .success()
+        .stdout("1 event\n  1 \"t\\u{7}\"\n");
+}
+
+#[test]
 fn count_totals_and_per_type() {
     let stream = "data: a\n\nevent: t\ndata: b\n\ndata: c\n\n: c\nid: 1\n\n";
     ssecat()

@@ -231,6 +231,40 @@ async fn log_has_a_line_per_connect_disconnect_and_publish_without_colour() {
 }
 
 #[tokio::test]
+async fn names_and_ids_from_clients_reach_the_log_escaped() {
+    // A topic with an ESC sequence (title change) and a published ID with a BEL: the log shows
+    // them Rust-escaped in quotes, and no control byte reaches stderr.
+    let (run, addr) = start(&[]);
+    let sub = Stream::open(addr, "/events?topic=x%1B%5D0%3Bpwned%07", None).await;
+    let peer = sub.peer;
+    wait_log(&run, "the connect", |l| {
+        kind(l) == Some("connect")
+            && text(l) == format!(r#"{peer} topics="x\u{{1b}}]0;pwned\u{{7}}""#)
+    })
+    .await;
+    assert_eq!(
+        post(addr, "/events?topic=t&id=a%07b", "x").await,
+        json!({"id": "a\u{7}b", "delivered": 0})
+    );
+    let publish = wait_log(&run, "the publish", |l| kind(l) == Some("publish")).await;
+    assert!(
+        text(&publish).ends_with(r#" POST id="a\u{7}b" delivered=0"#),
+        "{publish:?}"
+    );
+    drop(sub);
+    run.interrupt();
+    let out = run.finish(WAIT);
+    out.code(0);
+    assert!(
+        !out.stderr
+            .bytes()
+            .any(|b| b.is_ascii_control() && b != b'\n'),
+        "a control byte in the log: {:?}",
+        out.stderr
+    );
+}
+
+#[tokio::test]
 async fn log_has_a_line_per_injected_fault() {
     let (run, addr) = start(&["--fail-rate", "1", "--fail-status", "429"]);
     let mut conn = raw_get(addr, "/events").await;

@@ -16,9 +16,10 @@ use anyhow::{Context, anyhow, bail};
 use tokio::time::{sleep, sleep_until, timeout};
 
 use crate::cli::ListenArgs;
+use crate::output::shown;
 use crate::output::{Format, PrintOptions, Printer, use_color};
 use crate::parse::{DISCARDED_AT_END, ItemRef, Parser};
-use crate::request::{RequestSpec, resumable, shown_id};
+use crate::request::{RequestSpec, resumable};
 use crate::units::format_duration;
 use policy::{Backoff, Verdict, classify};
 
@@ -225,7 +226,7 @@ pub async fn listen<W: Write, L: Write>(
             let resume = if resume.is_empty() {
                 String::new()
             } else {
-                format!(" with Last-Event-ID: {}", shown_id(resume))
+                format!(" with Last-Event-ID: {}", shown(resume))
             };
             session.lifecycle(format_args!(
                 "{reason}; reconnecting in {}{resume}",
@@ -235,7 +236,7 @@ pub async fn listen<W: Write, L: Write>(
             session.warn(&format!(
                 "{reason}; reconnecting in {} without Last-Event-ID: the last event ID {} has a control character, which an HTTP header cannot carry, so events sent meanwhile may be missed",
                 format_duration(delay),
-                shown_id(resume)
+                shown(resume)
             ));
         }
         tokio::select! {
@@ -307,8 +308,9 @@ impl<W: Write, L: Write> Session<'_, W, L> {
             }
             Verdict::WrongType(content_type) => {
                 bail!(
-                    "{} answered {status} with Content-Type '{content_type}', not text/event-stream (--any-content-type reads it anyway)",
-                    config.request.url
+                    "{} answered {status} with Content-Type '{}', not text/event-stream (--any-content-type reads it anyway)",
+                    config.request.url,
+                    shown(&content_type)
                 );
             }
             Verdict::Fail => {
@@ -326,7 +328,7 @@ impl<W: Write, L: Write> Session<'_, W, L> {
                 let _ = writeln!(
                     self.log,
                     "ssecat: < {name}: {}",
-                    String::from_utf8_lossy(value.as_bytes())
+                    shown(&String::from_utf8_lossy(value.as_bytes()))
                 );
             }
         }
@@ -456,6 +458,7 @@ async fn body_excerpt(response: &mut reqwest::Response) -> String {
     let _ = timeout(Duration::from_secs(2), read).await;
     let text = String::from_utf8_lossy(&body[..body.len().min(LIMIT)]);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = shown(&text);
     if text.is_empty() {
         String::new()
     } else if body.len() > LIMIT {

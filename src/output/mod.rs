@@ -2,7 +2,9 @@
 //! [`Format`], with colour decided once by [`use_color`].
 //!
 //! - pretty: a header line per event (type, `id=`, `retry=`), then the data as-is, then a blank
-//!   line; comments as `: text`. Coloured when colour is on.
+//!   line; comments as `: text`. Coloured when colour is on. The type, the id and comments pass
+//!   through [`shown`], so a server's control characters (an ESC sequence in an `id:`) cannot
+//!   reach the terminal from a header; data is written as received, as curl would.
 //! - json: NDJSON, one object per event: `{"event", "data", "id"}` plus `"retry"` when the
 //!   event's block set one and `"t"` (ms since start) with timestamps; comments (when shown) as
 //!   `{"comment": text}`.
@@ -11,6 +13,7 @@
 //!
 //! Timestamps (`[+1.234s] ` prefixes in pretty and data) count from [`PrintOptions::start`].
 
+use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
 use std::time::Instant;
 
@@ -87,6 +90,18 @@ pub fn color_wanted(choice: ColorChoice, terminal: bool) -> bool {
     }
 }
 
+/// A server's text (an event type, an ID, a comment) as it appears on a line for people:
+/// as-is when it has no control character, else Rust-escaped in quotes (`"a\u{1b}b"`), so
+/// that it cannot move the cursor, recolour or retitle the terminal, and an odd value stays
+/// visible as such.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        Cow::Owned(format!("{text:?}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 /// What to print and how.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PrintOptions {
@@ -158,9 +173,9 @@ impl<W: Write> Printer<W> {
             }
             Format::Pretty => {
                 self.timestamp()?;
-                write!(self.out, "{}", event.event.bold().cyan())?;
+                write!(self.out, "{}", shown(event.event).bold().cyan())?;
                 if !event.id.is_empty() {
-                    write!(self.out, " {}", format!("id={}", event.id).yellow())?;
+                    write!(self.out, " {}", format!("id={}", shown(event.id)).yellow())?;
                 }
                 if let Some(ms) = event.retry {
                     write!(self.out, " {}", format!("retry={ms}ms").magenta())?;
@@ -221,7 +236,7 @@ impl<W: Write> Printer<W> {
             }
             Format::Pretty | Format::Data => {
                 self.timestamp()?;
-                writeln!(self.out, "{}", format!(": {text}").dimmed())?;
+                writeln!(self.out, "{}", format!(": {}", shown(text)).dimmed())?;
             }
             Format::Raw => {}
         }
@@ -237,5 +252,21 @@ impl<W: Write> Printer<W> {
     /// The writer, for output that is not an item (a summary).
     pub fn writer(&mut self) -> &mut W {
         &mut self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_borrows_printable_text_and_quotes_text_with_a_control_character() {
+        assert!(matches!(shown("abc é ✓"), Cow::Borrowed("abc é ✓")));
+        assert!(matches!(shown(""), Cow::Borrowed("")));
+        assert_eq!(shown("a\u{1b}[2Jb"), r#""a\u{1b}[2Jb""#);
+        assert_eq!(shown("tab\there"), r#""tab\there""#);
+        assert_eq!(shown("c1\u{9b}"), r#""c1\u{9b}""#);
+        assert_eq!(shown("del\u{7f}"), r#""del\u{7f}""#);
+        assert_eq!(shown("say \"hi\"\u{7}"), r#""say \"hi\"\u{7}""#);
     }
 }

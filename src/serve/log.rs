@@ -1,5 +1,6 @@
 //! serve's log on stderr: one line per connect, disconnect (with its reason), publish and fault,
-//! each stamped with the UTC time of day and coloured by kind when stderr is a terminal.
+//! each stamped with the UTC time of day and coloured by kind when stderr is a terminal. Names
+//! and IDs from clients pass through [`shown`], so none can write a control code to the log.
 
 use std::io::Write;
 use std::time::SystemTime;
@@ -8,6 +9,7 @@ use colored::{Color, Colorize};
 
 use super::hub::Topics;
 use super::stream::EndReason;
+use crate::output::shown;
 use crate::units::format_size;
 
 /// Where serve says what happens.
@@ -35,7 +37,7 @@ impl Log {
         self.line(
             "connect",
             Color::Green,
-            &format!("{peer} topics={topics}{resume}"),
+            &format!("{peer} topics={}{resume}", shown(&topics.to_string())),
         );
     }
 
@@ -46,7 +48,8 @@ impl Log {
             _ => Color::Yellow,
         };
         let text = format!(
-            "{peer} topics={topics} events={events} sent={} ({why})",
+            "{peer} topics={} events={events} sent={} ({why})",
+            shown(&topics.to_string()),
             format_size(bytes)
         );
         self.line("disconnect", color, &text);
@@ -55,9 +58,9 @@ impl Log {
     /// Events were published.
     pub fn publish(&self, source: &str, count: usize, last_id: &str, delivered: usize) {
         let events = if count == 1 {
-            format!("id={last_id}")
+            format!("id={}", shown(last_id))
         } else {
-            format!("{count} events, last id={last_id}")
+            format!("{count} events, last id={}", shown(last_id))
         };
         self.line(
             "publish",
