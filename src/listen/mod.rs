@@ -16,8 +16,7 @@ use anyhow::{Context, anyhow, bail};
 use tokio::time::{sleep, sleep_until, timeout};
 
 use crate::cli::ListenArgs;
-use crate::output::shown;
-use crate::output::{Format, PrintOptions, Printer, use_color};
+use crate::output::{Format, PrintOptions, Printer, shown, use_color};
 use crate::parse::{DISCARDED_AT_END, ItemRef, Parser};
 use crate::request::{RequestSpec, resumable};
 use crate::units::format_duration;

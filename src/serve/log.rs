@@ -30,15 +30,13 @@ impl Log {
         last_event_id: Option<&str>,
         replayed: usize,
     ) {
-        let resume = match last_event_id {
-            Some(id) => format!(" last-event-id={id:?} replayed={replayed}"),
-            None => String::new(),
-        };
-        self.line(
-            "connect",
-            Color::Green,
-            &format!("{peer} topics={}{resume}", shown(&topics.to_string())),
-        );
+        self.line("connect", Color::Green, || {
+            let resume = match last_event_id {
+                Some(id) => format!(" last-event-id={id:?} replayed={replayed}"),
+                None => String::new(),
+            };
+            format!("{peer} topics={}{resume}", shown(&topics.to_string()))
+        });
     }
 
     /// A subscriber's stream ended.
@@ -47,36 +45,35 @@ impl Log {
             EndReason::Slow => Color::Red,
             _ => Color::Yellow,
         };
-        let text = format!(
-            "{peer} topics={} events={events} sent={} ({why})",
-            shown(&topics.to_string()),
-            format_size(bytes)
-        );
-        self.line("disconnect", color, &text);
+        self.line("disconnect", color, || {
+            format!(
+                "{peer} topics={} events={events} sent={} ({why})",
+                shown(&topics.to_string()),
+                format_size(bytes)
+            )
+        });
     }
 
     /// Events were published.
     pub fn publish(&self, source: &str, count: usize, last_id: &str, delivered: usize) {
-        let events = if count == 1 {
-            format!("id={}", shown(last_id))
-        } else {
-            format!("{count} events, last id={}", shown(last_id))
-        };
-        self.line(
-            "publish",
-            Color::Cyan,
-            &format!("{source} {events} delivered={delivered}"),
-        );
+        self.line("publish", Color::Cyan, || {
+            let events = if count == 1 {
+                format!("id={}", shown(last_id))
+            } else {
+                format!("{count} events, last id={}", shown(last_id))
+            };
+            format!("{source} {events} delivered={delivered}")
+        });
     }
 
     /// A fault was injected.
     pub fn fault(&self, peer: &str, what: &str) {
-        self.line("fault", Color::Magenta, &format!("{peer} {what}"));
+        self.line("fault", Color::Magenta, || format!("{peer} {what}"));
     }
 
     /// Anything else worth a line.
     pub fn info(&self, text: &str) {
-        self.line("serve", Color::Blue, text);
+        self.line("serve", Color::Blue, || text.to_owned());
     }
 
     /// A problem: shown even with -q.
@@ -84,9 +81,10 @@ impl Log {
         self.write("warning", Color::Red, text);
     }
 
-    fn line(&self, kind: &str, color: Color, text: &str) {
+    /// A line unless -q; its text is only built when it is written.
+    fn line(&self, kind: &str, color: Color, text: impl FnOnce() -> String) {
         if !self.quiet {
-            self.write(kind, color, text);
+            self.write(kind, color, &text());
         }
     }
 
