@@ -86,23 +86,31 @@ pub async fn stream(
             shard.metrics.borrow_mut().reconnects += 1;
         }
         first = false;
+        let received = state.received;
         let ended = tokio::select! {
             ended = attempt(&shard, &mut state, source) => ended,
             _ = stop.wait_for(|s| *s) => Ended::Finished,
         };
-        // Both modes wait as listen would (the server's retry:, else 3 s, backing off on
-        // failures); only --reconnect resumes with Last-Event-ID.
+        // Both modes wait as listen would (the server's Retry-After or retry:, else 3 s, backing
+        // off from a floor on failures in a row, up to --max-delay); only --reconnect resumes
+        // with Last-Event-ID. A stream that ended without an event is a failure too, so a
+        // server that answers 200 and closes cannot make bench storm it.
         let pause = match ended {
             Ended::Finished => return,
             Ended::Closed => {
                 shard.metrics.borrow_mut().disconnects += 1;
-                state.failures = 0;
-                config.backoff.delay(1, state.server_retry)
+                if state.received > received {
+                    state.failures = 1;
+                } else {
+                    state.failures += 1;
+                }
+                config.backoff.delay(state.failures, state.server_retry)
             }
             Ended::Failed(retry_after) => {
                 state.failures += 1;
-                retry_after
-                    .unwrap_or_else(|| config.backoff.delay(state.failures, state.server_retry))
+                config
+                    .backoff
+                    .delay(state.failures, retry_after.or(state.server_retry))
             }
         };
         if !pause.is_zero() {

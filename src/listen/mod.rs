@@ -219,7 +219,9 @@ pub async fn listen<W: Write, L: Write>(
                 ));
             }
         }
-        let delay = after.unwrap_or_else(|| config.backoff.delay(failures, session.server_retry));
+        let delay = config
+            .backoff
+            .delay(failures, after.or(session.server_retry));
         let resume = session.parser.last_event_id();
         if resumable(resume) {
             let resume = if resume.is_empty() {

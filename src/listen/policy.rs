@@ -55,30 +55,38 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// The shortest wait between two failed attempts in a row, whatever the server or the flags ask
+/// for: a server that answers `retry: 0` or `Retry-After: 0` to every request, or a URL that
+/// refuses at once, must not turn a client into a request storm.
+pub const BACKOFF_FLOOR: Duration = Duration::from_millis(100);
+
 /// The reconnect timing rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
-    /// `--retry-delay`: the delay when the server sent no `retry:`.
+    /// `--retry-delay`: the delay when the server sent no `retry:` (nor `Retry-After`).
     pub retry_delay: Duration,
-    /// `--max-delay`: the cap while backing off.
+    /// `--max-delay`: the cap on every wait, the server's included.
     pub max_delay: Duration,
 }
 
 impl Backoff {
-    /// The delay before attempt number `failures` in a row (1 = the first reconnect after a
-    /// connection that delivered events), given the server's `retry:` if any. The first waits
-    /// exactly the base delay; later ones double it, capped at `max_delay` (or the base, if the
-    /// server asked for more), with jitter: a random point in the upper half.
-    pub fn delay(&self, failures: u32, server_retry: Option<Duration>) -> Duration {
-        let base = server_retry.unwrap_or(self.retry_delay);
+    /// The delay before attempt number `failures` in a row, given the delay the server asked for
+    /// (`Retry-After` on this response, else its last `retry:`). `failures` is 1 for the first
+    /// reconnect after a connection that delivered events: that one waits exactly the asked
+    /// delay, 0 included. Later ones start from at least [`BACKOFF_FLOOR`] and double, with
+    /// jitter (a random point in the upper half), never below the floor. `max_delay` caps every
+    /// wait, the server's too, but never below the floor for a repeated failure.
+    pub fn delay(&self, failures: u32, server: Option<Duration>) -> Duration {
+        let asked = server.unwrap_or(self.retry_delay).min(self.max_delay);
         if failures <= 1 {
-            return base;
+            return asked;
         }
-        let cap = self.max_delay.max(base);
+        let cap = self.max_delay.max(BACKOFF_FLOOR);
+        let base = asked.max(BACKOFF_FLOOR);
         let exp = failures.saturating_sub(1).min(20);
         let full = base.saturating_mul(1 << exp).min(cap);
         let half = full / 2;
-        half + half.mul_f64(fastrand::f64())
+        (half + half.mul_f64(fastrand::f64())).max(BACKOFF_FLOOR)
     }
 }
 
@@ -172,9 +180,41 @@ mod tests {
                 "{d:?}"
             );
         }
-        // A server asking for more than the cap is obeyed.
-        let long = Some(Duration::from_secs(60));
-        assert_eq!(b.delay(1, long), Duration::from_secs(60));
-        assert!(b.delay(5, long) <= Duration::from_secs(60));
+    }
+
+    #[test]
+    fn max_delay_caps_the_server_too() {
+        let b = Backoff {
+            retry_delay: Duration::from_secs(3),
+            max_delay: Duration::from_secs(30),
+        };
+        let huge = Some(Duration::from_millis(u64::MAX));
+        assert_eq!(b.delay(1, huge), Duration::from_secs(30));
+        for n in 2..40 {
+            assert!(b.delay(n, huge) <= Duration::from_secs(30));
+        }
+    }
+
+    #[test]
+    fn a_zero_delay_is_honoured_once_then_failures_back_off_from_the_floor() {
+        let b = Backoff {
+            retry_delay: Duration::ZERO,
+            max_delay: Duration::ZERO,
+        };
+        let zero = Some(Duration::ZERO);
+        assert_eq!(b.delay(1, zero), Duration::ZERO);
+        for n in 2..40 {
+            assert_eq!(b.delay(n, zero), BACKOFF_FLOOR, "failure {n}");
+        }
+        let b = Backoff {
+            retry_delay: Duration::from_secs(3),
+            max_delay: Duration::from_secs(30),
+        };
+        for _ in 0..100 {
+            let d = b.delay(2, zero);
+            assert!(d >= BACKOFF_FLOOR && d <= 2 * BACKOFF_FLOOR, "{d:?}");
+            let d = b.delay(12, zero);
+            assert!(d >= Duration::from_secs(15), "{d:?}");
+        }
     }
 }
