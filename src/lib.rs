@@ -8,6 +8,8 @@
 //! cli.rs        clap derive definitions and value parsers only
 //! exit.rs       exit codes (0 ok, 1 runtime error, 2 usage) and error reporting
 //! units.rs      sizes on the command line (16MiB) and their display
+//! input.rs      whole files and stdin the user names (--cacert, -d @FILE, --play, --merge),
+//!               read with a bound in bytes
 //! generate.rs   `ssecat generate`: shell completions and man pages from the clap definitions
 //!               (committed in completions/ and man/, kept fresh by tests/generated.rs)
 //! demo.rs       `ssecat demo`: an in-process serve ticking on a free loopback port, and
@@ -53,6 +55,7 @@ pub mod demo;
 pub mod event;
 pub mod exit;
 pub mod generate;
+pub mod input;
 pub mod listen;
 pub mod output;
 pub mod parse;

@@ -17,6 +17,7 @@ use reqwest::{Method, Url};
 
 use crate::cli::RequestArgs;
 use crate::exit::UsageError;
+use crate::input::read_file_bounded;
 use crate::output::shown;
 
 /// A header from `-H 'Name: value'`.
@@ -277,6 +278,10 @@ impl RequestSpec {
 
 /// The certificates in a PEM file (for reqwest, and as DER for rustls); a file with none is an
 /// error, not a silent no-op.
+/// The largest `--cacert` file read: a CA bundle is a few hundred KiB (Mozilla's whole set is
+/// about 220 KiB), so 16 MiB is generous, and `/dev/zero` given by mistake is an error.
+pub const MAX_CACERT_FILE: u64 = 16 << 20;
+
 fn read_cacerts(
     path: &Path,
 ) -> anyhow::Result<(
@@ -284,8 +289,11 @@ fn read_cacerts(
     Vec<rustls::pki_types::CertificateDer<'static>>,
 )> {
     use rustls::pki_types::pem::PemObject as _;
-    let pem =
-        std::fs::read(path).with_context(|| format!("cannot read --cacert {}", path.display()))?;
+    let pem = read_file_bounded(
+        path,
+        MAX_CACERT_FILE,
+        &format!("--cacert {}", path.display()),
+    )?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem)
         .with_context(|| format!("--cacert {}: not a valid PEM file", path.display()))?;
     if certs.is_empty() {
