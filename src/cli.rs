@@ -267,7 +267,7 @@ pub struct ServeArgs {
     pub client_queue: u32,
 
     /// Send a keep-alive comment this often; 0 turns it off [default: 15s].
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "15s", hide_default_value = true)]
+    #[arg(long, value_name = "DUR", value_parser = parse_period, default_value = "15s", hide_default_value = true)]
     pub keepalive: Duration,
 
     /// Most event streams open at once; more get 503 [default: unlimited].
@@ -301,7 +301,7 @@ pub struct ServeArgs {
     pub cors_origins: Vec<String>,
 
     /// Publish a tick event this often (e.g. 1s, 100ms).
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, help_heading = "Generators")]
+    #[arg(long, value_name = "DUR", value_parser = parse_period, help_heading = "Generators")]
     pub tick: Option<Duration>,
 
     /// Event type of ticks [default: tick].
@@ -420,6 +420,17 @@ impl LineEnding {
             LineEnding::Cr => "\r",
         }
     }
+}
+
+/// A timer's period (`--tick`, `--keepalive`, demo's `--every`): 0, or at least 1 ms, the
+/// timer's resolution. `--tick 1ns` asked for a period no timer keeps, and spun a core
+/// catching up on missed ticks.
+fn parse_period(text: &str) -> Result<Duration, String> {
+    let period = parse_duration(text)?;
+    if !period.is_zero() && period < Duration::from_millis(1) {
+        return Err("must be 0 or at least 1ms (the timer's resolution)".into());
+    }
+    Ok(period)
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {
@@ -568,7 +579,7 @@ pub struct DemoArgs {
     pub json: bool,
 
     /// Time between the mock server's events [default: 500ms].
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "500ms", hide_default_value = true)]
+    #[arg(long, value_name = "DUR", value_parser = parse_period, default_value = "500ms", hide_default_value = true)]
     pub every: Duration,
 
     /// When to colour the output.

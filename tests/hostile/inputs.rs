@@ -37,3 +37,22 @@ fn cacert_from_an_endless_device_is_a_one_line_error_for_listen_and_bench() {
     }
     assert_eq!(srv.request_count(), 0, "no request before the CA is read");
 }
+
+/// `serve --tick 1ns` (or `--keepalive 1ns`) asked for a period no timer keeps and spun a core
+/// catching up; a period under the timer's 1 ms resolution is now a usage error.
+#[test]
+fn a_timer_period_under_a_millisecond_is_a_usage_error() {
+    for args in [
+        &["serve", "--port", "0", "--tick", "1ns"][..],
+        &["serve", "--port", "0", "--keepalive", "999us"],
+        &["demo", "--every", "10us"],
+    ] {
+        let out = ssecat(args.iter().copied()).run();
+        out.code(2);
+        assert!(
+            out.stderr.contains("must be 0 or at least 1ms"),
+            "{args:?}: {}",
+            out.dump()
+        );
+    }
+}
