@@ -1,0 +1,1 @@
+//! Hostile bodies and heads, and hostile flags.
