@@ -335,21 +335,36 @@ fn read_cacerts(
     Ok((certs, der))
 }
 
-/// `-d` syntax: a literal string, `@FILE`, or `@-` for stdin.
+/// The largest request body read from a file or stdin: the body is held in memory and re-sent
+/// on every attempt, so `-d @/dev/zero` must end in an error, not in all the memory there is.
+/// (An API request with images is a few MiB; Anthropic's limit is 32 MB.)
+pub const MAX_BODY: u64 = 64 * 1024 * 1024;
+
+/// `-d` syntax: a literal string, `@FILE`, or `@-` for stdin; at most [`MAX_BODY`] bytes.
 fn read_body(spec: &str) -> anyhow::Result<Bytes> {
-    match spec.strip_prefix('@') {
-        Some("-") => {
-            let mut body = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut body)
-                .context("cannot read the request body from stdin")?;
-            Ok(body.into())
-        }
-        Some(path) => std::fs::read(Path::new(path))
-            .map(Bytes::from)
-            .with_context(|| format!("cannot read the request body from {path}")),
-        None => Ok(Bytes::copy_from_slice(spec.as_bytes())),
+    let (from, source): (String, Box<dyn Read>) = match spec.strip_prefix('@') {
+        Some("-") => ("stdin".to_owned(), Box::new(std::io::stdin())),
+        Some(path) => (
+            path.to_owned(),
+            Box::new(
+                std::fs::File::open(Path::new(path))
+                    .with_context(|| format!("cannot read the request body from {path}"))?,
+            ),
+        ),
+        None => return Ok(Bytes::copy_from_slice(spec.as_bytes())),
+    };
+    let mut body = Vec::new();
+    source
+        .take(MAX_BODY + 1)
+        .read_to_end(&mut body)
+        .with_context(|| format!("cannot read the request body from {from}"))?;
+    if body.len() as u64 > MAX_BODY {
+        anyhow::bail!(
+            "the request body from {from} is over {} MiB, the most listen and bench hold to re-send",
+            MAX_BODY >> 20
+        );
     }
+    Ok(body.into())
 }
 
 #[cfg(test)]

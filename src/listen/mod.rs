@@ -13,6 +13,7 @@ use std::pin::pin;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
+use reqwest::StatusCode;
 use tokio::time::{sleep, sleep_until, timeout};
 
 use crate::cli::ListenArgs;
@@ -280,6 +281,7 @@ impl<W: Write, L: Write> Session<'_, W, L> {
         let resume = self.parser.last_event_id();
         let resume = if resumable(resume) { resume } else { "" };
         let request = config.request.request(client, resume);
+        let sent_id = resume.len();
         // --connect-timeout covers the whole wait for a response head (TCP, TLS, redirects, the
         // head itself): reqwest's own connect timeout stops at TCP and TLS, so a server that
         // accepts and never answers, or drips its head, would hold listen forever.
@@ -335,6 +337,12 @@ impl<W: Write, L: Write> Session<'_, W, L> {
                     bail!("{} answered {status}{location}", config.request.url);
                 }
                 let body = body_excerpt(&mut response).await;
+                if status == StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE && sent_id > 0 {
+                    bail!(
+                        "{} answered {status}{body} (the Last-Event-ID sent back was {sent_id} bytes)",
+                        config.request.url
+                    );
+                }
                 bail!("{} answered {status}{body}", config.request.url);
             }
         }
