@@ -11,7 +11,7 @@ Modes:
 import socket, sys, threading, zlib
 
 mode, count_file = sys.argv[1], sys.argv[2]
-arg = float(sys.argv[3]) if len(sys.argv) > 3 else 1
+arg = float(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else 1
 
 
 def gzip_bomb(gib):

@@ -25,7 +25,7 @@ start_peer() {
   for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
   url="http://127.0.0.1:$(cat "$tmp/port")/events"
 }
-stop_peer() { kill $peer; wait $peer 2>/dev/null || true; peer=; rm -f "$tmp/count" "$tmp/port"; }
+stop_peer() { kill $peer 2>/dev/null || true; wait $peer 2>/dev/null || true; peer=; rm -f "$tmp/count" "$tmp/port"; }
 
 start_peer gzip-bomb "$GIB"
 for max in 16MiB 1MiB; do
