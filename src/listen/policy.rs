@@ -266,4 +266,27 @@ mod tests {
         let asked = Duration::from_millis(250);
         assert_eq!(paced(asked, zero), asked);
     }
+
+    #[test]
+    fn an_unfollowed_redirect_names_its_location() {
+        let none = HeaderMap::new();
+        let bad = headers(&[("location", "http://[::1")]);
+        assert_eq!(
+            unfollowed_redirect(StatusCode::FOUND, &none).as_deref(),
+            Some(" with no Location")
+        );
+        assert_eq!(
+            unfollowed_redirect(StatusCode::PERMANENT_REDIRECT, &bad).as_deref(),
+            Some(" with a Location that is not a URL: http://[::1")
+        );
+        assert_eq!(unfollowed_redirect(StatusCode::NOT_MODIFIED, &none), None);
+        assert_eq!(unfollowed_redirect(StatusCode::NOT_FOUND, &none), None);
+    }
+
+    #[test]
+    fn server_text_is_clipped_and_escaped() {
+        assert_eq!(clipped("abc", 5), "abc");
+        assert_eq!(clipped("a\u{1b}b", 5), "\"a\\u{1b}b\"");
+        assert_eq!(clipped(&"é".repeat(10), 3), "ééé… (20 bytes)");
+    }
 }

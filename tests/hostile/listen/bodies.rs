@@ -160,7 +160,10 @@ fn a_huge_event_id_is_sent_back_as_browsers_do_but_shown_clipped() {
         out.stderr.len()
     );
     assert!(
-        out.stderr.contains("431") && out.stderr.contains("1048576 bytes"),
+        out.stderr.contains("431")
+            && out
+                .stderr
+                .contains("Last-Event-ID sent back was 1048576 bytes"),
         "{}",
         out.dump()
     );
