@@ -170,6 +170,29 @@ fn retry_0_with_one_event_per_connection_is_paced() {
     );
 }
 
+#[test]
+fn max_delay_0_and_retry_delay_0_still_pace_failures() {
+    // The flags cannot remove the floor either: failures in a row wait at least 100 ms.
+    let srv = ScriptServer::start(|_, _| Script::status(503));
+    let run = ssecat([
+        "listen",
+        &srv.url(),
+        "--retry-delay",
+        "0",
+        "--max-delay",
+        "0",
+    ])
+    .spawn();
+    std::thread::sleep(WINDOW);
+    let count = srv.request_count();
+    let stderr = run.stderr_so_far();
+    assert!(
+        (5..=30).contains(&count),
+        "{count} requests in {WINDOW:?} (about 10 a second)\n{}",
+        &stderr[..stderr.len().min(2000)]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Item 3: --max-delay caps every wait, the server's too
 // ---------------------------------------------------------------------------------------------
