@@ -131,8 +131,9 @@ pub struct RequestArgs {
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
-    /// Give up a connection attempt after this long [default: 10s].
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "10s", hide_default_value = true)]
+    /// Give up an attempt with no response head after this long: TCP, TLS, redirects and the
+    /// head itself, so a server that accepts and never answers cannot hold it [default: 10s].
+    #[arg(long, value_name = "DUR", value_parser = parse_timeout, default_value = "10s", hide_default_value = true)]
     pub connect_timeout: Duration,
 }
 
@@ -182,11 +183,13 @@ pub struct ListenArgs {
     #[arg(long)]
     pub any_content_type: bool,
 
-    /// Wait this long before reconnecting, unless the server sent `retry:` [default: 3s].
+    /// Wait this long before reconnecting, unless the server sent `retry:`; failures in a row
+    /// back off, doubling from at least 100ms [default: 3s].
     #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "3s", hide_default_value = true)]
     pub retry_delay: Duration,
 
-    /// Longest wait between reconnects while backing off [default: 30s].
+    /// Longest wait between reconnects: caps the backoff, and the server's `retry:` and
+    /// `Retry-After` too [default: 30s].
     #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "30s", hide_default_value = true)]
     pub max_delay: Duration,
 
@@ -203,7 +206,7 @@ pub struct ListenArgs {
     pub last_event_id: Option<String>,
 
     /// Reconnect when the stream delivers no bytes (comments count) for this long.
-    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    #[arg(long, value_name = "DUR", value_parser = parse_timeout)]
     pub idle_timeout: Option<Duration>,
 
     /// Largest event (and line) to accept; larger ones are dropped with a warning [default: 16MiB].
@@ -431,6 +434,14 @@ fn parse_period(text: &str) -> Result<Duration, String> {
         return Err("must be 0 or at least 1ms (the timer's resolution)".into());
     }
     Ok(period)
+}
+
+/// A timeout: a duration above 0 (a zero timeout would fail every attempt at once).
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_zero() => Err("a timeout must be more than 0".to_owned()),
+        d => Ok(d),
+    }
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {

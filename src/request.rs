@@ -4,7 +4,6 @@
 //! Always `Accept: text/event-stream` and `Cache-Control: no-cache` (unless the user set those
 //! headers), `Last-Event-ID` when the caller has one, and the same body on every attempt.
 
-use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
@@ -17,7 +16,7 @@ use reqwest::{Method, Url};
 
 use crate::cli::RequestArgs;
 use crate::exit::UsageError;
-use crate::input::read_file_bounded;
+use crate::input::{read_bounded, read_file_bounded};
 use crate::output::shown;
 
 /// A header from `-H 'Name: value'`.
@@ -163,11 +162,21 @@ impl RequestSpec {
     }
 
     /// An HTTP client for this spec: rustls, HTTP/2 by ALPN, gzip, proxies from the
-    /// environment, at most 10 redirects, no overall timeout (streams are long).
+    /// environment, at most [`MAX_REDIRECTS`] redirects ([`redirect_policy`]), no overall
+    /// timeout (streams are long).
+    ///
+    /// Like curl: no `Referer` (after a cross-origin redirect it would hand the original URL,
+    /// query token included, to the other host), and reqwest drops `Authorization` (from `-u`,
+    /// `--bearer`, `-H` or the URL's user:password), `Cookie` and `Proxy-Authorization` on a
+    /// redirect to another host or port; other `-H` headers follow. No connection is kept idle
+    /// for reuse: a connection the server closed without `Connection: close` would otherwise be
+    /// reused by the next redirect or reconnect and fail as a reset.
     pub fn client(&self) -> anyhow::Result<reqwest::Client> {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(10))
+            .redirect(redirect_policy(&self.method))
+            .referer(false)
+            .pool_max_idle_per_host(0)
             .danger_accept_invalid_certs(self.insecure)
             .tcp_nodelay(true);
         for cert in &self.cacerts {
@@ -199,6 +208,31 @@ impl RequestSpec {
         }
         req
     }
+}
+
+/// The longest redirect chain followed (reqwest's default; curl's is 50).
+pub const MAX_REDIRECTS: usize = 10;
+
+/// Follows at most [`MAX_REDIRECTS`] redirects, and none back to the URL just requested: an
+/// empty `Location` resolves to that URL, so without this check a server answering
+/// `302` + `Location:` (empty) would be asked 10 times and reported as a redirect loop, its
+/// cause unnamed. A redirect to itself that turns a POST into a GET (301, 302, 303) is the
+/// post/redirect/get pattern and is followed.
+fn redirect_policy(method: &Method) -> reqwest::redirect::Policy {
+    let may_become_get = !matches!(*method, Method::GET | Method::HEAD);
+    let limit = reqwest::redirect::Policy::limited(MAX_REDIRECTS);
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let status = attempt.status();
+        let to_itself = attempt.previous().last() == Some(attempt.url());
+        let becomes_get = may_become_get && matches!(status.as_u16(), 301..=303);
+        if to_itself && !becomes_get {
+            attempt.error(format!(
+                "{status} with an empty Location, or one naming the URL just requested: a redirect loop"
+            ))
+        } else {
+            limit.redirect(attempt)
+        }
+    })
 }
 
 #[cfg(test)]
@@ -308,21 +342,23 @@ fn read_cacerts(
     Ok((certs, der))
 }
 
-/// `-d` syntax: a literal string, `@FILE`, or `@-` for stdin.
+/// The largest request body read from a file or stdin: the body is held in memory and re-sent
+/// on every attempt, so `-d @/dev/zero` must end in an error, not in all the memory there is.
+/// (An API request with images is a few MiB; Anthropic's limit is 32 MB.)
+pub const MAX_BODY: u64 = 64 * 1024 * 1024;
+
+/// `-d` syntax: a literal string, `@FILE`, or `@-` for stdin; at most [`MAX_BODY`] bytes.
 fn read_body(spec: &str) -> anyhow::Result<Bytes> {
-    match spec.strip_prefix('@') {
-        Some("-") => {
-            let mut body = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut body)
-                .context("cannot read the request body from stdin")?;
-            Ok(body.into())
-        }
-        Some(path) => std::fs::read(Path::new(path))
-            .map(Bytes::from)
-            .with_context(|| format!("cannot read the request body from {path}")),
-        None => Ok(Bytes::copy_from_slice(spec.as_bytes())),
-    }
+    let body = match spec.strip_prefix('@') {
+        Some("-") => read_bounded(std::io::stdin(), MAX_BODY, "the request body from stdin")?,
+        Some(path) => read_file_bounded(
+            Path::new(path),
+            MAX_BODY,
+            &format!("the request body from {path}"),
+        )?,
+        None => return Ok(Bytes::copy_from_slice(spec.as_bytes())),
+    };
+    Ok(body.into())
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use std::pin::pin;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
+use reqwest::StatusCode;
 use tokio::time::{sleep, sleep_until, timeout};
 
 use crate::cli::ListenArgs;
@@ -20,7 +21,7 @@ use crate::output::{Format, PrintOptions, Printer, shown, use_color};
 use crate::parse::{DISCARDED_AT_END, ItemRef, Parser};
 use crate::request::{RequestSpec, resumable};
 use crate::units::format_duration;
-use policy::{Backoff, Verdict, classify};
+use policy::{Backoff, Verdict, classify, clipped, paced, unfollowed_redirect};
 
 /// How much to say on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -195,6 +196,7 @@ pub async fn listen<W: Write, L: Write>(
     });
     let mut failures: u32 = 0;
     let result = loop {
+        let started = Instant::now();
         let attempt = session.attempt(&client, &mut failures);
         let ended = tokio::select! {
             ended = attempt => ended,
@@ -222,12 +224,13 @@ pub async fn listen<W: Write, L: Write>(
         let delay = config
             .backoff
             .delay(failures, after.or(session.server_retry));
+        let delay = paced(delay, started.elapsed());
         let resume = session.parser.last_event_id();
         if resumable(resume) {
             let resume = if resume.is_empty() {
                 String::new()
             } else {
-                format!(" with Last-Event-ID: {}", shown(resume))
+                format!(" with Last-Event-ID: {}", clipped(resume, 100))
             };
             session.lifecycle(format_args!(
                 "{reason}; reconnecting in {}{resume}",
@@ -237,7 +240,7 @@ pub async fn listen<W: Write, L: Write>(
             session.warn(&format!(
                 "{reason}; reconnecting in {} without Last-Event-ID: the last event ID {} has a control character, which an HTTP header cannot carry, so events sent meanwhile may be missed",
                 format_duration(delay),
-                shown(resume)
+                clipped(resume, 100)
             ));
         }
         tokio::select! {
@@ -278,15 +281,30 @@ impl<W: Write, L: Write> Session<'_, W, L> {
         let resume = self.parser.last_event_id();
         let resume = if resumable(resume) { resume } else { "" };
         let request = config.request.request(client, resume);
-        let mut response = match request.send().await {
+        let sent_id = resume.len();
+        // --connect-timeout covers the whole wait for a response head (TCP, TLS, redirects, the
+        // head itself): reqwest's own connect timeout stops at TCP and TLS, so a server that
+        // accepts and never answers, or drips its head, would hold listen forever.
+        let limit = config.request.connect_timeout;
+        let sent = match timeout(limit, request.send()).await {
+            Ok(sent) => sent.map_err(|e| (describe(&e), e.is_builder() || e.is_redirect())),
+            Err(_) => Err((
+                format!(
+                    "no response within {} (--connect-timeout)",
+                    format_duration(limit)
+                ),
+                false,
+            )),
+        };
+        let mut response = match sent {
             Ok(response) => response,
-            Err(e) if !self.reached || e.is_builder() || e.is_redirect() => {
-                return Err(anyhow!(describe(&e)))
+            Err((why, fatal)) if !self.reached || fatal => {
+                return Err(anyhow!(why))
                     .with_context(|| format!("cannot connect to {}", config.request.url));
             }
-            Err(e) => {
+            Err((why, _)) => {
                 return Ok(Err(Ended::Failed {
-                    reason: format!("connection failed: {}", describe(&e)),
+                    reason: format!("connection failed: {why}"),
                     after: None,
                 }));
             }
@@ -311,11 +329,20 @@ impl<W: Write, L: Write> Session<'_, W, L> {
                 bail!(
                     "{} answered {status} with Content-Type '{}', not text/event-stream (--any-content-type reads it anyway)",
                     config.request.url,
-                    shown(&content_type)
+                    clipped(&content_type, 200)
                 );
             }
             Verdict::Fail => {
+                if let Some(location) = unfollowed_redirect(status, response.headers()) {
+                    bail!("{} answered {status}{location}", config.request.url);
+                }
                 let body = body_excerpt(&mut response).await;
+                if status == StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE && sent_id > 0 {
+                    bail!(
+                        "{} answered {status}{body} (the Last-Event-ID sent back was {sent_id} bytes)",
+                        config.request.url
+                    );
+                }
                 bail!("{} answered {status}{body}", config.request.url);
             }
         }

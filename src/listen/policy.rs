@@ -4,7 +4,9 @@
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
+
+use crate::output::shown;
 
 /// What to do with a response, from its status and headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +44,31 @@ pub fn classify(status: StatusCode, headers: &HeaderMap, any_type: bool) -> Verd
         StatusCode::TOO_MANY_REQUESTS => Verdict::Retry(retry_after(headers, SystemTime::now())),
         s if s.is_server_error() => Verdict::Retry(retry_after(headers, SystemTime::now())),
         _ => Verdict::Fail,
+    }
+}
+
+/// Why a redirect reached listen unfollowed, for the error: the redirect policy follows 301,
+/// 302, 303, 307 and 308 whenever their `Location` resolves to a URL, so one of those arriving
+/// here had no `Location`, or one that is no URL. `None` for any other status.
+pub fn unfollowed_redirect(status: StatusCode, headers: &HeaderMap) -> Option<String> {
+    if !matches!(status.as_u16(), 301..=303 | 307 | 308) {
+        return None;
+    }
+    Some(match headers.get(LOCATION) {
+        None => " with no Location".to_owned(),
+        Some(value) => format!(
+            " with a Location that is not a URL: {}",
+            clipped(&String::from_utf8_lossy(value.as_bytes()), 200)
+        ),
+    })
+}
+
+/// A server's text for a one-line message: escaped by [`shown`] and cut to about `max`
+/// characters, so a megabyte-long header or event ID cannot flood stderr.
+pub fn clipped(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}… ({} bytes)", shown(&text[..end]), text.len()),
+        None => shown(text).into_owned(),
     }
 }
 
@@ -88,6 +115,15 @@ impl Backoff {
         let half = full / 2;
         (half + half.mul_f64(fastrand::f64())).max(BACKOFF_FLOOR)
     }
+}
+
+/// The wait before the next connection, given the `delay` the rules chose and how long ago the
+/// last connection started: connections start at least [`BACKOFF_FLOOR`] apart, so at most 10
+/// a second. A reconnect after a connection that delivered events honours `retry: 0` (the
+/// [`Backoff::delay`] rule) yet a server that sends one event and closes, every time, gets
+/// 10 requests a second, not one per round trip.
+pub fn paced(delay: Duration, since_start: Duration) -> Duration {
+    delay.max(BACKOFF_FLOOR.saturating_sub(since_start))
 }
 
 #[cfg(test)]
@@ -216,5 +252,41 @@ mod tests {
             let d = b.delay(12, zero);
             assert!(d >= Duration::from_secs(15), "{d:?}");
         }
+    }
+
+    #[test]
+    fn connections_start_at_least_the_floor_apart() {
+        let zero = Duration::ZERO;
+        assert_eq!(paced(zero, zero), BACKOFF_FLOOR);
+        assert_eq!(
+            paced(zero, Duration::from_millis(30)),
+            Duration::from_millis(70)
+        );
+        assert_eq!(paced(zero, Duration::from_secs(5)), zero);
+        let asked = Duration::from_millis(250);
+        assert_eq!(paced(asked, zero), asked);
+    }
+
+    #[test]
+    fn an_unfollowed_redirect_names_its_location() {
+        let none = HeaderMap::new();
+        let bad = headers(&[("location", "http://[::1")]);
+        assert_eq!(
+            unfollowed_redirect(StatusCode::FOUND, &none).as_deref(),
+            Some(" with no Location")
+        );
+        assert_eq!(
+            unfollowed_redirect(StatusCode::PERMANENT_REDIRECT, &bad).as_deref(),
+            Some(" with a Location that is not a URL: http://[::1")
+        );
+        assert_eq!(unfollowed_redirect(StatusCode::NOT_MODIFIED, &none), None);
+        assert_eq!(unfollowed_redirect(StatusCode::NOT_FOUND, &none), None);
+    }
+
+    #[test]
+    fn server_text_is_clipped_and_escaped() {
+        assert_eq!(clipped("abc", 5), "abc");
+        assert_eq!(clipped("a\u{1b}b", 5), "\"a\\u{1b}b\"");
+        assert_eq!(clipped(&"é".repeat(10), 3), "ééé… (20 bytes)");
     }
 }
