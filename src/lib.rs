@@ -33,6 +33,7 @@
 //!               metrics (metrics.rs: HDR histograms, counters); report.rs (+ report_text.rs)
 //!               renders, serializes and merges reports; threshold.rs; latency.rs
 //! parse_cmd.rs  `ssecat parse`: file or stdin → parser → printer
+//! sys.rs        what bench and serve ask of the OS: the open-file limit raised to the hard one
 //! ```
 //!
 //! Data flow:
@@ -59,6 +60,7 @@ pub mod parse;
 pub mod parse_cmd;
 pub mod request;
 pub mod serve;
+pub mod sys;
 pub mod units;
 
 use cli::{Cli, Command};

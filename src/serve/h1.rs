@@ -13,6 +13,10 @@
 //! While a stream is open the socket is watched for the client closing (a read into a small
 //! stack buffer when it becomes readable), for the subscriber being cut off as slow (`kill`),
 //! and the stream ends by itself on shutdown (the hub closes every subscriber).
+//!
+//! Both paths hold a request head to the same bounds: [`MAX_HEAD`] bytes (431 beyond; hyper's
+//! own default, ~400 KiB, was kept for the connection's life: 300 streams with such heads held
+//! 112 MB) and [`HEAD_TIMEOUT`] to send it.
 
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
@@ -23,9 +27,11 @@ use std::time::{Duration, SystemTime};
 
 use bytes::{Buf, Bytes, BytesMut};
 use http_body_util::{Either, Full};
+use hyper::StatusCode;
 use hyper::body::Body;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, Version};
+use hyper_util::rt::TokioTimer;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::Watcher;
@@ -37,17 +43,37 @@ use super::App;
 use super::routes::{self, ServeBody};
 use super::stream::EventStream;
 
-/// Longest request head the fast path reads; a longer one goes to hyper (which refuses it).
-const MAX_HEAD: usize = 16 * 1024;
+/// Longest request head, on both paths; a longer one gets 431. nginx's default is 4 × 8 KiB
+/// too, and a browser's Cookie header on a busy localhost can pass 16 KiB.
+pub const MAX_HEAD: usize = 32 * 1024;
 /// First size of the head buffer: enough for a browser's `GET /events`.
 const HEAD_BUFFER: usize = 1024;
 /// Most headers the fast path parses; more go to hyper.
 const MAX_HEADERS: usize = 64;
-/// How long a connection may take to send a request head (hyper's default too).
-const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a connection may take to send a request head, on both paths.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 /// Bytes a client may send while its stream is open (a pipelined request) before the
 /// connection is closed.
 const MAX_PIPELINED: usize = 16 * 1024;
+/// After a refusal, how long and how much of what the client still sends is read and dropped
+/// before closing, so that the close does not reset the connection before the client has read
+/// the answer (nginx's lingering close).
+const LINGER: (Duration, usize) = (Duration::from_secs(1), 256 * 1024);
+/// How often a connection hyper serves is checked for the client having closed.
+const CLOSED_POLL: Duration = Duration::from_secs(1);
+
+/// hyper, for what the fast path does not take, held to the fast path's bounds on heads (and
+/// HTTP/2's header lists to the same size).
+pub fn hyper_builder() -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT)
+        .max_buf_size(MAX_HEAD);
+    builder.http2().max_header_list_size(MAX_HEAD as u32);
+    builder
+}
 
 /// What one connection needs from the server.
 pub struct Conn {
@@ -77,6 +103,7 @@ pub async fn connection(mut conn: Conn, mut stream: TcpStream) {
             Ok(Ok(Head::Stream { parts, keep_alive })) => (parts, keep_alive),
             // Boxed: hyper's connection is large, and a stream's task should not carry its size.
             Ok(Ok(Head::Other)) => return Box::pin(to_hyper(conn, stream, buf.freeze())).await,
+            Ok(Ok(Head::TooLarge)) => return too_large(stream).await,
             Ok(Ok(Head::Closed)) | Ok(Err(_)) | Err(_) => return,
         };
         // The head buffer is not kept while the stream is open; a pipelined request, rare,
@@ -108,6 +135,8 @@ enum Head {
     },
     /// Anything else: hyper's.
     Other,
+    /// A head not over after [`MAX_HEAD`] bytes.
+    TooLarge,
     /// The client closed before sending a request.
     Closed,
 }
@@ -119,7 +148,8 @@ async fn read_head(stream: &mut TcpStream, buf: &mut BytesMut) -> io::Result<Hea
         if !buf.is_empty() {
             match parse_head(buf) {
                 Parsed::Partial if buf.len() < MAX_HEAD => {}
-                Parsed::Partial | Parsed::Other => return Ok(Head::Other),
+                Parsed::Partial => return Ok(Head::TooLarge),
+                Parsed::Other => return Ok(Head::Other),
                 Parsed::Stream {
                     len,
                     parts,
@@ -131,7 +161,7 @@ async fn read_head(stream: &mut TcpStream, buf: &mut BytesMut) -> io::Result<Hea
             }
         }
         if buf.capacity() == buf.len() {
-            buf.reserve(HEAD_BUFFER.max(buf.len()));
+            buf.reserve(HEAD_BUFFER.max(buf.len()).min(MAX_HEAD - buf.len()));
         }
         if stream.read_buf(buf).await? == 0 {
             return Ok(if buf.is_empty() {
@@ -209,8 +239,47 @@ fn parse_head(bytes: &[u8]) -> Parsed {
     }
 }
 
+/// Answers a head over [`MAX_HEAD`] with 431 and closes.
+async fn too_large(mut stream: TcpStream) {
+    let response = routes::refuse_connection(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        &format!(
+            "the request head is over {}",
+            crate::units::format_size(MAX_HEAD as u64)
+        ),
+    );
+    let (head, body) = encode_head(response);
+    let body = match body {
+        Either::Left(body) => body,
+        Either::Right(_) => Bytes::new(),
+    };
+    if write_all(&mut stream, &mut [IoSlice::new(&head), IoSlice::new(&body)])
+        .await
+        .is_ok()
+    {
+        linger(stream).await;
+    }
+}
+
+/// Closes our side, then reads and drops what the client still sends, for at most [`LINGER`].
+async fn linger(mut stream: TcpStream) {
+    let _ = stream.shutdown().await;
+    let drain = async {
+        let mut scratch = [0u8; 4096];
+        let mut total = 0;
+        while total < LINGER.1 {
+            match stream.read(&mut scratch).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => total += n,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER.0, drain).await;
+}
+
 /// Hands the connection to hyper, with the bytes already read in front of the socket.
 async fn to_hyper(conn: Conn, stream: TcpStream, read: Bytes) {
+    let closed = PeerClosed::of(&stream);
     let io = TokioIo::new(Prefixed { read, io: stream });
     let service = routes::service(conn.app.clone(), conn.peer, conn.kill.clone());
     let served = conn
@@ -219,6 +288,58 @@ async fn to_hyper(conn: Conn, stream: TcpStream, read: Bytes) {
     tokio::select! {
         _ = served => {}
         () = conn.kill.notified() => {}
+        () = closed.wait() => {}
+    }
+}
+
+/// Sees the client close a connection hyper serves. hyper notices a close by reading, but
+/// while a response streams with a pipelined request already in its buffer it reads no more:
+/// the stream, and its `--max-connections` slot, outlived the client. The kernel knows
+/// (POLLRDHUP) without anyone reading, so the socket is asked every [`CLOSED_POLL`]: hyper's
+/// own rule (no half-close) is kept, a client that stopped sending is gone.
+struct PeerClosed {
+    #[cfg(unix)]
+    fd: std::os::fd::RawFd,
+}
+
+impl PeerClosed {
+    fn of(stream: &TcpStream) -> PeerClosed {
+        PeerClosed {
+            #[cfg(unix)]
+            fd: std::os::fd::AsRawFd::as_raw_fd(stream),
+        }
+    }
+
+    /// Completes once the client has closed or reset the connection. Polled only while the
+    /// socket is open (the connection's future owns it, and both end together).
+    async fn wait(&self) {
+        loop {
+            tokio::time::sleep(CLOSED_POLL).await;
+            if self.closed() {
+                return;
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    fn closed(&self) -> bool {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        const HUNG_UP: libc::c_short = libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        const HUNG_UP: libc::c_short = libc::POLLHUP | libc::POLLERR;
+        let mut pfd = libc::pollfd {
+            fd: self.fd,
+            events: HUNG_UP,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for the call; a timeout of 0 never blocks.
+        let ready = unsafe { libc::poll(&mut pfd, 1, 0) };
+        ready > 0 && pfd.revents & HUNG_UP != 0
+    }
+
+    #[cfg(not(unix))]
+    fn closed(&self) -> bool {
+        false
     }
 }
 
