@@ -22,37 +22,42 @@ pub const MAX_TOPICS: usize = 64;
 /// Longest topic name, in bytes.
 pub const MAX_TOPIC_LEN: usize = 256;
 
-/// Decoded query parameters, in order.
-#[derive(Debug, Default)]
-pub struct Query(Vec<(String, String)>);
+/// A query string, checked once, then decoded on demand: a request's query (up to a whole head,
+/// 32 KiB: some 16,000 parameters) is never copied into a list of strings, which a publish with
+/// a slow body or a subscriber waiting out `--latency` would hold.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<'a>(&'a str);
 
-impl Query {
-    /// Decodes `a=1&b=x+y&c=%C3%A9` (form encoding: `+` is a space). An error when a name or a
+impl<'a> Query<'a> {
+    /// Checks `a=1&b=x+y&c=%C3%A9` (form encoding: `+` is a space): an error when a name or a
     /// value is not UTF-8 once decoded.
-    pub fn parse(query: Option<&str>) -> Result<Self, String> {
-        let mut pairs = Vec::new();
-        for piece in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
-            pairs.push((percent_decode(name)?, percent_decode(value)?));
+    pub fn parse(query: Option<&'a str>) -> Result<Self, String> {
+        let query = Query(query.unwrap_or(""));
+        for (name, value) in query.pairs() {
+            percent_decode(name)?;
+            percent_decode(value)?;
         }
-        Ok(Query(pairs))
+        Ok(query)
     }
 
-    /// The first value of `key`.
-    pub fn first(&self, key: &str) -> Option<&str> {
+    /// The raw `name=value` pairs, in order.
+    fn pairs(self) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| p.split_once('=').unwrap_or((p, "")))
     }
 
-    /// Every value of `key`, in order.
-    pub fn all(&self, key: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .collect()
+    /// Every value of `key`, decoded, in order.
+    pub fn all(self, key: &'a str) -> impl Iterator<Item = String> + 'a {
+        self.pairs()
+            .filter(move |(name, _)| percent_decode(name).is_ok_and(|n| n == key))
+            .filter_map(|(_, value)| percent_decode(value).ok())
+    }
+
+    /// The first value of `key`, decoded.
+    pub fn first(self, key: &'a str) -> Option<String> {
+        self.all(key).next()
     }
 }
 
@@ -83,19 +88,18 @@ fn percent_decode(text: &str) -> Result<String, String> {
 
 /// The topics a subscriber asked for (`?topic=`, repeatable; `*` is all; none is `default`),
 /// each named once.
-pub fn topics(query: &Query) -> Result<Topics, String> {
-    let names = query.all("topic");
+pub fn topics(query: Query) -> Result<Topics, String> {
     let mut all = false;
     let mut list: Vec<Arc<str>> = Vec::new();
-    for name in names {
+    for name in query.all("topic") {
         if name == "*" {
             all = true;
             continue;
         }
-        if list.iter().any(|t| &**t == name) {
+        if list.iter().any(|t| **t == name) {
             continue;
         }
-        check_topic(name)?;
+        check_topic(&name)?;
         if list.len() == MAX_TOPICS {
             return Err(format!("at most {MAX_TOPICS} topics per stream"));
         }
@@ -134,7 +138,7 @@ pub fn is_json(content_type: &str) -> bool {
 
 impl Publish {
     /// The fields given as query parameters (`topic`, `event`, `id`, `retry`).
-    pub fn from_query(query: &Query) -> Result<Publish, String> {
+    pub fn from_query(query: Query) -> Result<Publish, String> {
         let retry = match query.first("retry") {
             None => None,
             Some(r) => Some(
@@ -143,10 +147,10 @@ impl Publish {
             ),
         };
         Ok(Publish {
-            topic: query.first("topic").unwrap_or_default().to_owned(),
-            event: query.first("event").unwrap_or_default().to_owned(),
+            topic: query.first("topic").unwrap_or_default(),
+            event: query.first("event").unwrap_or_default(),
             data: String::new(),
-            id: query.first("id").map(str::to_owned),
+            id: query.first("id"),
             retry,
         })
     }
@@ -332,26 +336,27 @@ mod tests {
 
     #[test]
     fn queries_decode_strictly_to_utf8() {
-        let q = Query::parse(Some("a=1&b=x+y%21&c&&a=%C3%A9&d=100%&e=%zz")).unwrap();
-        assert_eq!(q.all("a"), ["1", "é"]);
-        assert_eq!(q.first("b"), Some("x y!"));
-        assert_eq!(q.first("c"), Some(""));
-        assert_eq!(q.first("d"), Some("100%"));
-        assert_eq!(q.first("e"), Some("%zz"));
+        let q = Query::parse(Some("a=1&b=x+y%21&c&&%61=%C3%A9&d=100%&e=%zz")).unwrap();
+        assert_eq!(q.all("a").collect::<Vec<_>>(), ["1", "é"]);
+        assert_eq!(q.first("b").as_deref(), Some("x y!"));
+        assert_eq!(q.first("c").as_deref(), Some(""));
+        assert_eq!(q.first("d").as_deref(), Some("100%"));
+        assert_eq!(q.first("e").as_deref(), Some("%zz"));
         assert!(Query::parse(Some("topic=%FE")).is_err());
         assert!(Query::parse(Some("%FF=x")).is_err());
     }
 
     #[test]
     fn topics_are_counted_once_and_checked() {
-        let q = Query::parse(Some(&"topic=a&".repeat(3000))).unwrap();
-        assert_eq!(topics(&q), Ok(Topics::Some(vec![Arc::from("a")])));
+        let text = "topic=a&".repeat(3000);
+        let q = Query::parse(Some(&text)).unwrap();
+        assert_eq!(topics(q), Ok(Topics::Some(vec![Arc::from("a")])));
         let many: String = (0..65).map(|i| format!("topic={i}&")).collect();
-        assert!(topics(&Query::parse(Some(&many)).unwrap()).is_err());
-        assert!(topics(&Query::parse(Some("topic=a%0Ab")).unwrap()).is_err());
-        assert!(topics(&Query::parse(Some("topic=*&topic=a%7F")).unwrap()).is_err());
+        assert!(topics(Query::parse(Some(&many)).unwrap()).is_err());
+        assert!(topics(Query::parse(Some("topic=a%0Ab")).unwrap()).is_err());
+        assert!(topics(Query::parse(Some("topic=*&topic=a%7F")).unwrap()).is_err());
         assert_eq!(
-            topics(&Query::parse(Some("topic=*&topic=a")).unwrap()),
+            topics(Query::parse(Some("topic=*&topic=a")).unwrap()),
             Ok(Topics::All)
         );
     }

@@ -131,14 +131,16 @@ async fn subscribe(
         Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
     };
     if let Some(token) = &app.config.subscribe_token {
-        let given = bearer(&req.headers).or(query.first("token"));
-        if !given.is_some_and(|g| same(g, token)) {
+        let given = bearer(&req.headers)
+            .map(str::to_owned)
+            .or_else(|| query.first("token"));
+        if !given.is_some_and(|g| same(&g, token)) {
             return unauthorized(
                 "subscribing needs the subscribe token (Authorization: Bearer, or ?token=)",
             );
         }
     }
-    let topics = match topics(&query) {
+    let topics = match topics(query) {
         Ok(t) => t,
         Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
     };
@@ -146,7 +148,7 @@ async fn subscribe(
         .headers
         .get("last-event-id")
         .map(|v| header_text(v.as_bytes()))
-        .or_else(|| query.first("lastEventId").map(str::to_owned))
+        .or_else(|| query.first("lastEventId"))
         .filter(|id| !id.is_empty());
 
     // Held until the stream ends, on every path: a client that hangs up during --latency
@@ -284,8 +286,9 @@ async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Re
             return unauthorized("publishing needs the token (Authorization: Bearer TOKEN)");
         }
     }
-    let query = match Query::parse(req.uri().query()) {
-        Ok(q) => q,
+    // The query's fields, read before the body (which consumes the request).
+    let defaults = match Query::parse(req.uri().query()).and_then(Publish::from_query) {
+        Ok(p) => p,
         Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
     };
     let is_json = req
@@ -319,10 +322,6 @@ async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Re
                 &format!("cannot read the body: {err}"),
             );
         }
-    };
-    let defaults = match Publish::from_query(&query) {
-        Ok(p) => p,
-        Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
     };
     let events = if is_json {
         serde_json::from_slice::<Box<serde_json::value::RawValue>>(&body)

@@ -545,3 +545,46 @@ fn serve_raises_its_soft_open_file_limit() {
     srv.interrupt();
     assert_eq!(ok, 150, "{log}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Beyond the items: HTTP/2 (h2c, prior knowledge)
+// ---------------------------------------------------------------------------------------------
+
+/// An h2c connection to `addr`: a request sender.
+async fn h2c(
+    addr: SocketAddr,
+) -> hyper::client::conn::http2::SendRequest<http_body_util::Empty<bytes::Bytes>> {
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (sender, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .expect("h2c handshake");
+    tokio::spawn(conn);
+    sender
+}
+
+#[tokio::test]
+async fn h2c_requests_are_held_to_the_host_rule_by_their_authority() {
+    let srv = serve(&[]);
+    let port = srv.addr.port();
+    let mut h2 = h2c(srv.addr).await;
+    for (authority, status) in [
+        (format!("evil.example:{port}"), 403),
+        (format!("127.0.0.1:{port}"), 200),
+        (format!("localhost:{port}"), 200),
+    ] {
+        for path in ["/stats", "/events"] {
+            let req = hyper::Request::get(format!("http://{authority}{path}"))
+                .body(http_body_util::Empty::new())
+                .unwrap();
+            let resp = tokio::time::timeout(WAIT, h2.send_request(req))
+                .await
+                .expect("an answer in time")
+                .expect("a response");
+            assert_eq!(resp.version(), hyper::Version::HTTP_2);
+            assert_eq!(resp.status(), status, "{authority}{path}");
+        }
+    }
+}
