@@ -8,7 +8,8 @@
 //! response, then the stream is written straight to the socket as chunked frames, one
 //! `writev` per batch of queued events, and the head buffer is gone. Everything else (publish,
 //! stats, the viewer, h2c, HTTP/1.0, malformed heads) goes to hyper with the bytes already read
-//! put back in front of the socket, so hyper sees the connection from its first byte.
+//! put back in front of the socket, so hyper sees the connection from its first byte
+//! (handoff.rs).
 //!
 //! While a stream is open the socket is watched for the client closing (a read into a small
 //! stack buffer when it becomes readable), for the subscriber being cut off as slow (`kill`),
@@ -31,15 +32,15 @@ use hyper::StatusCode;
 use hyper::body::Body;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, Version};
-use hyper_util::rt::TokioTimer;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioExecutor;
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::Watcher;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, watch};
 
 use super::App;
+use super::handoff;
 use super::routes::{self, ServeBody};
 use super::stream::EventStream;
 
@@ -59,22 +60,6 @@ const MAX_PIPELINED: usize = 16 * 1024;
 /// before closing, so that the close does not reset the connection before the client has read
 /// the answer (nginx's lingering close).
 const LINGER: (Duration, usize) = (Duration::from_secs(1), 256 * 1024);
-/// How often a connection hyper serves is checked for the client having closed.
-const CLOSED_POLL: Duration = Duration::from_secs(1);
-
-/// hyper, for what the fast path does not take, held to the fast path's bounds on heads (and
-/// HTTP/2's header lists to the same size).
-pub fn hyper_builder() -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEAD_TIMEOUT)
-        .max_buf_size(MAX_HEAD);
-    builder.http2().max_header_list_size(MAX_HEAD as u32);
-    builder
-}
-
 /// What one connection needs from the server.
 pub struct Conn {
     /// Shared state.
@@ -102,7 +87,9 @@ pub async fn connection(mut conn: Conn, mut stream: TcpStream) {
         let (parts, keep_alive) = match head {
             Ok(Ok(Head::Stream { parts, keep_alive })) => (parts, keep_alive),
             // Boxed: hyper's connection is large, and a stream's task should not carry its size.
-            Ok(Ok(Head::Other)) => return Box::pin(to_hyper(conn, stream, buf.freeze())).await,
+            Ok(Ok(Head::Other)) => {
+                return Box::pin(handoff::to_hyper(conn, stream, buf.freeze())).await;
+            }
             Ok(Ok(Head::TooLarge)) => return too_large(stream).await,
             Ok(Ok(Head::Closed)) | Ok(Err(_)) | Err(_) => return,
         };
@@ -277,72 +264,6 @@ async fn linger(mut stream: TcpStream) {
     let _ = tokio::time::timeout(LINGER.0, drain).await;
 }
 
-/// Hands the connection to hyper, with the bytes already read in front of the socket.
-async fn to_hyper(conn: Conn, stream: TcpStream, read: Bytes) {
-    let closed = PeerClosed::of(&stream);
-    let io = TokioIo::new(Prefixed { read, io: stream });
-    let service = routes::service(conn.app.clone(), conn.peer, conn.kill.clone());
-    let served = conn
-        .graceful
-        .watch(conn.hyper.serve_connection(io, service).into_owned());
-    tokio::select! {
-        _ = served => {}
-        () = conn.kill.notified() => {}
-        () = closed.wait() => {}
-    }
-}
-
-/// Sees the client close a connection hyper serves. hyper notices a close by reading, but
-/// while a response streams with a pipelined request already in its buffer it reads no more:
-/// the stream, and its `--max-connections` slot, outlived the client. The kernel knows
-/// (POLLRDHUP) without anyone reading, so the socket is asked every [`CLOSED_POLL`]: hyper's
-/// own rule (no half-close) is kept, a client that stopped sending is gone.
-struct PeerClosed {
-    #[cfg(unix)]
-    fd: std::os::fd::RawFd,
-}
-
-impl PeerClosed {
-    fn of(stream: &TcpStream) -> PeerClosed {
-        PeerClosed {
-            #[cfg(unix)]
-            fd: std::os::fd::AsRawFd::as_raw_fd(stream),
-        }
-    }
-
-    /// Completes once the client has closed or reset the connection. Polled only while the
-    /// socket is open (the connection's future owns it, and both end together).
-    async fn wait(&self) {
-        loop {
-            tokio::time::sleep(CLOSED_POLL).await;
-            if self.closed() {
-                return;
-            }
-        }
-    }
-
-    #[cfg(unix)]
-    fn closed(&self) -> bool {
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        const HUNG_UP: libc::c_short = libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR;
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
-        const HUNG_UP: libc::c_short = libc::POLLHUP | libc::POLLERR;
-        let mut pfd = libc::pollfd {
-            fd: self.fd,
-            events: HUNG_UP,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd for the call; a timeout of 0 never blocks.
-        let ready = unsafe { libc::poll(&mut pfd, 1, 0) };
-        ready > 0 && pfd.revents & HUNG_UP != 0
-    }
-
-    #[cfg(not(unix))]
-    fn closed(&self) -> bool {
-        false
-    }
-}
-
 /// Writes the response. Ok(true) when the connection can take another request.
 async fn respond(
     conn: &mut Conn,
@@ -484,57 +405,6 @@ async fn write_all(stream: &mut TcpStream, mut slices: &mut [IoSlice<'_>]) -> io
         IoSlice::advance_slices(&mut slices, n);
     }
     Ok(())
-}
-
-/// A socket with bytes already read put back in front of it.
-struct Prefixed {
-    read: Bytes,
-    io: TcpStream,
-}
-
-impl AsyncRead for Prefixed {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if !self.read.is_empty() {
-            let n = self.read.len().min(buf.remaining());
-            buf.put_slice(&self.read.split_to(n));
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut self.io).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Prefixed {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
-    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //!
 //! - mod.rs      the config (from the flags), the accept loop and shutdown
 //! - h1.rs       each connection's front door: HTTP/1.1 `GET /events` is streamed to the socket
-//!   without hyper's per-connection buffers; everything else goes to hyper
+//!   without hyper's per-connection buffers; everything else goes to hyper (handoff.rs, which
+//!   holds hyper to the same bounds on heads, and closes idle connections)
 //! - hub.rs      topics, fan-out of events encoded once, history and replay
 //! - routes.rs   the HTTP API: subscribe, publish, stats, health, the viewer page, CORS, tokens
 //! - decode.rs   what clients send, checked: query strings, topic names, JSON publish bodies
@@ -18,6 +19,7 @@ mod decode;
 pub mod generate;
 mod guard;
 mod h1;
+mod handoff;
 pub mod hub;
 mod log;
 mod routes;
@@ -270,7 +272,7 @@ pub async fn serve(
     let mut tasks = JoinSet::new();
     generate::start(&app, &mut tasks);
     let graceful = GracefulShutdown::new();
-    let builder = Arc::new(h1::hyper_builder());
+    let builder = Arc::new(handoff::hyper_builder());
     let (stopping, shutdown_rx) = watch::channel(false);
     let mut shutdown = pin!(shutdown);
     let mut backoff = Duration::ZERO;

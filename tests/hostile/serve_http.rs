@@ -550,10 +550,9 @@ fn serve_raises_its_soft_open_file_limit() {
 // Beyond the items: HTTP/2 (h2c, prior knowledge)
 // ---------------------------------------------------------------------------------------------
 
-/// An h2c connection to `addr`: a request sender.
-async fn h2c(
-    addr: SocketAddr,
-) -> hyper::client::conn::http2::SendRequest<http_body_util::Empty<bytes::Bytes>> {
+/// A request sender on a new h2c connection to `addr`, and the connection's task (it ends when
+/// the server closes the connection).
+async fn h2c(addr: SocketAddr) -> (H2Sender, tokio::task::JoinHandle<()>) {
     let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let (sender, conn) = hyper::client::conn::http2::handshake(
         hyper_util::rt::TokioExecutor::new(),
@@ -561,30 +560,61 @@ async fn h2c(
     )
     .await
     .expect("h2c handshake");
-    tokio::spawn(conn);
-    sender
+    let task = tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    (sender, task)
+}
+
+type H2Sender = hyper::client::conn::http2::SendRequest<http_body_util::Empty<bytes::Bytes>>;
+
+/// `GET url` on an h2c connection: the response (its body unread).
+async fn h2_get(h2: &mut H2Sender, url: &str) -> hyper::Response<hyper::body::Incoming> {
+    let req = hyper::Request::get(url)
+        .body(http_body_util::Empty::new())
+        .unwrap();
+    tokio::time::timeout(WAIT, h2.send_request(req))
+        .await
+        .expect("an answer in time")
+        .expect("a response")
 }
 
 #[tokio::test]
 async fn h2c_requests_are_held_to_the_host_rule_by_their_authority() {
     let srv = serve(&[]);
     let port = srv.addr.port();
-    let mut h2 = h2c(srv.addr).await;
+    let (mut h2, _conn) = h2c(srv.addr).await;
     for (authority, status) in [
         (format!("evil.example:{port}"), 403),
         (format!("127.0.0.1:{port}"), 200),
         (format!("localhost:{port}"), 200),
     ] {
         for path in ["/stats", "/events"] {
-            let req = hyper::Request::get(format!("http://{authority}{path}"))
-                .body(http_body_util::Empty::new())
-                .unwrap();
-            let resp = tokio::time::timeout(WAIT, h2.send_request(req))
-                .await
-                .expect("an answer in time")
-                .expect("a response");
+            let resp = h2_get(&mut h2, &format!("http://{authority}{path}")).await;
             assert_eq!(resp.version(), hyper::Version::HTTP_2);
             assert_eq!(resp.status(), status, "{authority}{path}");
         }
     }
+}
+
+#[tokio::test]
+async fn an_idle_h2c_connection_is_closed_and_one_with_a_stream_is_not() {
+    // An HTTP/2 connection with no request was held forever (some 21 KiB each); HTTP/1.1's
+    // idle connections were already closed after the head timeout.
+    let srv = serve(&["--keepalive", "0"]);
+    let (_idle, idle_conn) = h2c(srv.addr).await;
+    let (mut busy, busy_conn) = h2c(srv.addr).await;
+    let stream = h2_get(&mut busy, &srv.url("/events")).await;
+    assert_eq!(stream.status(), 200);
+    // The idle timeout is 30 s.
+    tokio::time::timeout(Duration::from_secs(45), idle_conn)
+        .await
+        .expect("the idle connection closed by the server")
+        .expect("the connection task");
+    assert!(
+        !busy_conn.is_finished(),
+        "the connection with a stream was closed"
+    );
+    assert_eq!(srv.stats().await["streams"]["now"], 1);
+    drop(stream);
 }
