@@ -21,6 +21,12 @@ use super::hub::{Publish, Topics};
 pub const MAX_TOPICS: usize = 64;
 /// Longest topic name, in bytes.
 pub const MAX_TOPIC_LEN: usize = 256;
+/// Longest event type, in bytes: the hub remembers 256 types for `/stats` for the server's
+/// life, and 256 types of 1 MiB held 260 MB.
+pub const MAX_EVENT_LEN: usize = 1024;
+/// Longest event ID, in bytes: a client resuming sends it back in a request head, which is at
+/// most 32 KiB.
+pub const MAX_ID_LEN: usize = 4096;
 
 /// A query string, checked once, then decoded on demand: a request's query (up to a whole head,
 /// 32 KiB: some 16,000 parameters) is never copied into a list of strings, which a publish with
@@ -277,9 +283,15 @@ pub fn validate(events: Vec<Publish>) -> Result<Vec<Publish>, String> {
         if p.event.contains(['\r', '\n']) {
             return Err("an event type cannot contain a line break".into());
         }
+        if p.event.len() > MAX_EVENT_LEN {
+            return Err(format!("an event type is at most {MAX_EVENT_LEN} bytes"));
+        }
         if let Some(id) = &p.id {
             if id.contains(['\r', '\n', '\0']) {
                 return Err("an id cannot contain a line break or NUL".into());
+            }
+            if id.len() > MAX_ID_LEN {
+                return Err(format!("an id is at most {MAX_ID_LEN} bytes"));
             }
         }
     }

@@ -618,3 +618,54 @@ async fn an_idle_h2c_connection_is_closed_and_one_with_a_stream_is_not() {
     assert_eq!(srv.stats().await["streams"]["now"], 1);
     drop(stream);
 }
+
+#[tokio::test]
+async fn h2c_header_lists_have_the_bound_of_http1_heads() {
+    let srv = serve(&[]);
+    let (mut h2, _conn) = h2c(srv.addr).await;
+    for (size, status) in [(40 * 1024, 431), (24 * 1024, 200)] {
+        let req = hyper::Request::get(srv.url("/stats"))
+            .header("cookie", "c".repeat(size))
+            .body(http_body_util::Empty::new())
+            .unwrap();
+        let resp = tokio::time::timeout(WAIT, h2.send_request(req))
+            .await
+            .expect("an answer in time")
+            .expect("a response");
+        assert_eq!(resp.status(), status, "a header of {size} bytes");
+    }
+    // The connection goes on.
+    assert_eq!(h2_get(&mut h2, &srv.url("/health")).await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_event_type_or_id_is_bounded_in_bytes() {
+    // The hub remembers 256 event types for /stats for its whole life: 256 publishes with a
+    // 1 MiB type held 260 MB. An ID longer than a request head cannot be resumed from.
+    let srv = serve(&["--history", "0"]);
+    let json = "Content-Type: application/json\r\n";
+    for (body, status) in [
+        (
+            format!(r#"{{"event": "{}", "data": "x"}}"#, "e".repeat(1025)),
+            400,
+        ),
+        (
+            format!(r#"{{"event": "{}", "data": "x"}}"#, "e".repeat(1024)),
+            200,
+        ),
+        (
+            format!(r#"{{"id": "{}", "data": "x"}}"#, "i".repeat(4097)),
+            400,
+        ),
+        (
+            format!(r#"{{"id": "{}", "data": "x"}}"#, "i".repeat(4096)),
+            200,
+        ),
+    ] {
+        let r = send(&srv, &post(&srv, "/events", json, &body)).await;
+        assert_eq!(r.status, status, "{} bytes: {r:?}", body.len());
+    }
+    let long = format!("/events?event={}", "e".repeat(2000));
+    assert_eq!(send(&srv, &post(&srv, &long, "", "x")).await.status, 400);
+    assert_eq!(events_published(&srv).await, 2);
+}
