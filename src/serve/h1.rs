@@ -334,10 +334,14 @@ async fn write_events(
     events: &mut EventStream,
 ) -> io::Result<bool> {
     loop {
+        // In this order: a subscriber cut off goes at once; what is ready is written before a
+        // client that left is noticed (the opening comment always goes out, and the log's count
+        // of bytes sent does not depend on chance); a write to a client that left fails anyway.
         let frame = tokio::select! {
+            biased;
+            () = conn.kill.notified() => return Ok(false),
             frame = std::future::poll_fn(|cx| poll_bytes(events, cx)) => frame,
             _ = client_gone(stream, pipelined) => return Ok(false),
-            () = conn.kill.notified() => return Ok(false),
         };
         let Some(bytes) = frame else {
             write_all(stream, &mut [IoSlice::new(b"0\r\n\r\n")]).await?;

@@ -324,9 +324,9 @@ async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Re
         }
     };
     let events = if is_json {
-        serde_json::from_slice::<Box<serde_json::value::RawValue>>(&body)
+        serde_json::from_slice::<&serde_json::value::RawValue>(&body)
             .map_err(|e| format!("the body is not valid JSON: {e}"))
-            .and_then(|json| events_from_json(&json, &defaults))
+            .and_then(|json| events_from_json(json, &defaults))
     } else {
         match String::from_utf8(body.to_vec()) {
             Ok(data) => Ok(vec![Publish { data, ..defaults }]),
