@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http_body_util::{Either, Full};
 use hyper::StatusCode;
 use hyper::body::Body;
@@ -147,10 +147,13 @@ async fn read_head(stream: &mut TcpStream, buf: &mut BytesMut) -> io::Result<Hea
                 }
             }
         }
+        // Never more than MAX_HEAD bytes: a head is refused at the same length however it
+        // arrives (one read could have brought a longer head whole).
+        let room = MAX_HEAD - buf.len();
         if buf.capacity() == buf.len() {
-            buf.reserve(HEAD_BUFFER.max(buf.len()).min(MAX_HEAD - buf.len()));
+            buf.reserve(HEAD_BUFFER.max(buf.len()).min(room));
         }
-        if stream.read_buf(buf).await? == 0 {
+        if stream.read_buf(&mut (&mut *buf).limit(room)).await? == 0 {
             return Ok(if buf.is_empty() {
                 Head::Closed
             } else {
