@@ -35,7 +35,7 @@ impl Log {
     ) {
         self.line("connect", Color::Green, || {
             let resume = match last_event_id {
-                Some(id) => format!(" last-event-id={id:?} replayed={replayed}"),
+                Some(id) => format!(" last-event-id={} replayed={replayed}", quoted(id)),
                 None => String::new(),
             };
             format!("{peer} topics={}{resume}", shown(&topics.to_string()))
@@ -138,6 +138,15 @@ pub struct Throttles {
     pub accept: Throttle,
 }
 
+/// `text` quoted and escaped as Rust does, cut after [`SHOWN_CHARS`] characters like
+/// [`clipped`].
+fn quoted(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        None => format!("{text:?}"),
+        Some((end, _)) => format!("{:?}… ({} bytes)", &text[..end], text.len()),
+    }
+}
+
 /// A budget of log lines for one kind of warning.
 #[derive(Debug, Default)]
 pub struct Throttle {
@@ -201,5 +210,11 @@ mod tests {
         let long = "é".repeat(100);
         assert_eq!(clipped(&long), format!("{}… (200 bytes)", "é".repeat(64)));
         assert_eq!(clipped("a\u{1b}"), "\"a\\u{1b}\"");
+        assert_eq!(quoted("a"), "\"a\"");
+        let long = "x".repeat(100);
+        assert_eq!(
+            quoted(&long),
+            format!("\"{}\"… (100 bytes)", "x".repeat(64))
+        );
     }
 }

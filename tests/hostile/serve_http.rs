@@ -410,6 +410,35 @@ fn an_unknown_last_event_id_is_warned_about_briefly_and_not_every_time() {
     );
 }
 
+#[test]
+fn the_log_quotes_a_long_last_event_id_cut_short() {
+    let (srv, addr) = serve_process(&[], &["--history", "2"]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let id = "j".repeat(30 * 1024);
+    rt.block_on(async {
+        for _ in 0..3 {
+            let req = format!(
+                "GET /events HTTP/1.1\r\nHost: {addr}\r\nLast-Event-ID: {id}\r\nConnection: close\r\n\r\n"
+            );
+            let r = raw(addr, req.as_bytes(), Some("not in the history")).await;
+            assert_eq!(r.status, 200, "{}", r.head);
+        }
+    });
+    std::thread::sleep(ms(200));
+    let log = srv.stderr_so_far();
+    srv.interrupt();
+    assert_eq!(log.matches("last-event-id=\"jjj").count(), 3, "{log}");
+    assert!(log.contains("(30720 bytes)"), "{log}");
+    assert!(
+        log.len() < 4096,
+        "{} bytes of log for 3 connects",
+        log.len()
+    );
+}
+
 #[tokio::test]
 async fn a_hyper_stream_with_a_pipelined_request_gives_its_slot_back_when_the_client_leaves() {
     let srv = serve(&["--max-connections", "1", "--keepalive", "0"]);
