@@ -299,9 +299,18 @@ pub struct ServeArgs {
     )]
     pub subscribe_token: Option<String>,
 
-    /// Allowed CORS origin (repeatable) [default: any, `*`].
+    /// Allowed CORS origin (repeatable; `*`: any): it may subscribe and publish [default: any
+    /// origin may subscribe; only the server's own page, and clients that are not browsers,
+    /// may publish].
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+
+    /// Also answer requests for this Host name (repeatable; `.example.com`: it and its
+    /// subdomains; `*`: any). Bound to a loopback address, serve answers only localhost,
+    /// 127.x.x.x and [::1] (so a web page cannot reach it by DNS rebinding); bound to another
+    /// address, it checks the Host only when this is given.
+    #[arg(long = "allowed-host", value_name = "HOST", value_parser = parse_allowed_host)]
+    pub allowed_hosts: Vec<String>,
 
     /// Publish a tick event this often (e.g. 1s, 100ms).
     #[arg(long, value_name = "DUR", value_parser = parse_period, help_heading = "Generators")]
@@ -441,6 +450,26 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     match parse_duration(text)? {
         d if d.is_zero() => Err("a timeout must be more than 0".to_owned()),
         d => Ok(d),
+    }
+}
+
+fn parse_allowed_host(text: &str) -> Result<String, String> {
+    let name = text.strip_prefix('.').unwrap_or(text);
+    let ok = text == "*"
+        || (!name.is_empty()
+            && (name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
+                || name
+                    .strip_prefix('[')
+                    .and_then(|v6| v6.strip_suffix(']'))
+                    .is_some_and(|v6| v6.parse::<std::net::Ipv6Addr>().is_ok())));
+    if ok {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err(format!(
+            "`{text}` is not a host name (like dev.example or .example.com, without a port or scheme) or `*`"
+        ))
     }
 }
 

@@ -26,15 +26,19 @@
 //!               Builds its own current-thread tokio runtime.
 //! serve/        `ssecat serve`: hyper 1 server (HTTP/1.1 and h2c) on a multi-thread runtime;
 //!               h1.rs (each connection's front door: HTTP/1.1 `GET /events` streamed straight
-//!               to the socket, everything else handed to hyper), hub.rs (topics, fan-out of events encoded once, history, replay), routes.rs
-//!               (the HTTP API), stream.rs (one subscriber's body: replay, queue, faults),
-//!               generate.rs (keep-alives, ticks, stdin, playback), log.rs, viewer.html
+//!               to the socket, everything else handed to hyper by handoff.rs, with the same
+//!               bounds), hub.rs (topics, fan-out of events encoded once, history, replay), routes.rs
+//!               (the HTTP API), decode.rs (queries, topics, JSON bodies, checked), guard.rs
+//!               (Host names answered, origins that may publish), stream.rs (one subscriber's
+//!               body: replay, queue, faults), generate.rs (keep-alives, ticks, stdin, playback),
+//!               log.rs (throttled warnings), viewer.html
 //! bench/        `ssecat bench`: one shard (thread + current-thread runtime) per core, each
 //!               holding its streams (worker.rs: http1.rs, bench's own small HTTP/1.1 client
 //!               reading each stream through one 1 KiB buffer, + the parser) and its own
 //!               metrics (metrics.rs: HDR histograms, counters); report.rs (+ report_text.rs)
 //!               renders, serializes and merges reports; threshold.rs; latency.rs
 //! parse_cmd.rs  `ssecat parse`: file or stdin → parser → printer
+//! sys.rs        what bench and serve ask of the OS: the open-file limit raised to the hard one
 //! ```
 //!
 //! Data flow:
@@ -62,6 +66,7 @@ pub mod parse;
 pub mod parse_cmd;
 pub mod request;
 pub mod serve;
+pub mod sys;
 pub mod units;
 
 use cli::{Cli, Command};

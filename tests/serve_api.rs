@@ -861,7 +861,7 @@ async fn max_body_refuses_a_larger_chunked_body_with_413() {
     let srv = serve(&["--max-body", "1KiB"]);
     let chunked = |pieces: &[&str]| {
         let mut req = String::from(
-            "POST /events?topic=c HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\
+            "POST /events?topic=c HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\
              Connection: close\r\n\r\n",
         );
         for p in pieces {

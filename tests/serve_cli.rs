@@ -232,16 +232,28 @@ async fn log_has_a_line_per_connect_disconnect_and_publish_without_colour() {
 
 #[tokio::test]
 async fn names_and_ids_from_clients_reach_the_log_escaped() {
-    // A topic with an ESC sequence (title change) and a published ID with a BEL: the log shows
-    // them Rust-escaped in quotes, and no control byte reaches stderr.
+    // A Last-Event-ID with an ESC sequence (title change) and a published ID with a BEL: the
+    // log shows them Rust-escaped in quotes, and no control byte reaches stderr. (A topic cannot
+    // hold a control character at all: 400.)
     let (run, addr) = start(&[]);
-    let sub = Stream::open(addr, "/events?topic=x%1B%5D0%3Bpwned%07", None).await;
+    let sub = Stream::open(
+        addr,
+        "/events?topic=x&lastEventId=x%1B%5D0%3Bpwned%07",
+        None,
+    )
+    .await;
     let peer = sub.peer;
     wait_log(&run, "the connect", |l| {
         kind(l) == Some("connect")
-            && text(l) == format!(r#"{peer} topics="x\u{{1b}}]0;pwned\u{{7}}""#)
+            && text(l)
+                == format!(r#"{peer} topics=x last-event-id="x\u{{1b}}]0;pwned\u{{7}}" replayed=0"#)
     })
     .await;
+    let warning = wait_log(&run, "the warning", |l| kind(l) == Some("warning")).await;
+    assert!(
+        text(&warning).contains(r#" last-event-id "x\u{1b}]0;pwned\u{7}" is not in the history"#),
+        "{warning:?}"
+    );
     assert_eq!(
         post(addr, "/events?topic=t&id=a%07b", "x").await,
         json!({"id": "a\u{7}b", "delivered": 0})

@@ -76,7 +76,7 @@ fn dechunk(mut body: &[u8]) -> (Vec<u8>, &[u8]) {
 async fn a_stream_is_chunked_with_sse_headers_then_the_connection_serves_the_next_request() {
     let srv = serve(&["--drop-after", "2", "--retry", "250"]);
     let mut sock = TcpStream::connect(srv.addr).await.unwrap();
-    sock.write_all(b"GET /events?topic=a HTTP/1.1\r\nHost: t\r\n\r\n")
+    sock.write_all(b"GET /events?topic=a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         .await
         .unwrap();
     srv.wait_subscribers(1).await;
@@ -108,7 +108,7 @@ async fn a_stream_is_chunked_with_sse_headers_then_the_connection_serves_the_nex
     );
 
     // Same connection: a request the fast path does not take goes to hyper.
-    sock.write_all(b"GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    sock.write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
     let mut rest = Vec::new();
@@ -125,7 +125,7 @@ async fn a_stream_is_chunked_with_sse_headers_then_the_connection_serves_the_nex
 async fn a_request_pipelined_behind_a_stream_is_answered_after_it_ends() {
     let srv = serve(&["--drop-after", "1"]);
     let mut sock = TcpStream::connect(srv.addr).await.unwrap();
-    sock.write_all(b"GET /events HTTP/1.1\r\nHost: t\r\n\r\nGET /events HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    sock.write_all(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
     srv.wait_subscribers(1).await;
@@ -167,7 +167,7 @@ async fn a_head_sent_in_pieces_is_still_served() {
         "GE",
         "T /ev",
         "ents?topic=b HTTP/1.1\r",
-        "\nHost: t\r\nLast-Event-ID: x",
+        "\nHost: 127.0.0.1\r\nLast-Event-ID: x",
         "\r\n",
         "\r",
         "\n",
@@ -186,7 +186,7 @@ async fn a_head_sent_in_pieces_is_still_served() {
 async fn an_error_answer_on_the_fast_path_has_a_length_and_keeps_the_connection() {
     let srv = serve(&["--subscribe-token", "s3cret"]);
     let mut sock = TcpStream::connect(srv.addr).await.unwrap();
-    sock.write_all(b"GET /events HTTP/1.1\r\nHost: t\r\nOrigin: http://a.test\r\n\r\n")
+    sock.write_all(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://a.test\r\n\r\n")
         .await
         .unwrap();
     let mut buf = Vec::new();
@@ -204,7 +204,7 @@ async fn an_error_answer_on_the_fast_path_has_a_length_and_keeps_the_connection(
         "{head}"
     );
     // The same connection then subscribes with the token.
-    sock.write_all(b"GET /events?token=s3cret HTTP/1.1\r\nHost: t\r\n\r\n")
+    sock.write_all(b"GET /events?token=s3cret HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         .await
         .unwrap();
     srv.wait_subscribers(1).await;
@@ -218,7 +218,7 @@ async fn an_error_answer_on_the_fast_path_has_a_length_and_keeps_the_connection(
 async fn connection_close_on_a_stream_request_closes_after_the_answer() {
     let srv = serve(&["--subscribe-token", "s3cret"]);
     let mut sock = TcpStream::connect(srv.addr).await.unwrap();
-    sock.write_all(b"GET /events HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    sock.write_all(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
     let mut all = Vec::new();
@@ -253,7 +253,7 @@ async fn http10_streams_go_through_hyper_and_end_with_the_connection() {
 async fn a_client_that_closes_its_stream_is_unsubscribed() {
     let srv = serve(&[]);
     let mut sock = TcpStream::connect(srv.addr).await.unwrap();
-    sock.write_all(b"GET /events HTTP/1.1\r\nHost: t\r\n\r\n")
+    sock.write_all(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         .await
         .unwrap();
     srv.wait_subscribers(1).await;

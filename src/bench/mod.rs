@@ -206,7 +206,7 @@ fn resolve(url: &reqwest::Url) -> anyhow::Result<SocketAddr> {
 /// Raises the open-file limit to its hard limit and says so up front when the streams asked
 /// for cannot fit, or cannot find enough ephemeral ports from one source address.
 fn check_limits(config: &BenchConfig) {
-    let limit = raise_nofile_limit();
+    let limit = crate::sys::raise_nofile_limit();
     if let Some(limit) = limit {
         if config.connections + SPARE_FDS > limit {
             eprintln!(
@@ -224,37 +224,6 @@ fn check_limits(config: &BenchConfig) {
                 config.connections
             );
         }
-    }
-}
-
-/// Sets the soft RLIMIT_NOFILE to the hard limit; the resulting soft limit.
-fn raise_nofile_limit() -> Option<u64> {
-    #[cfg(unix)]
-    {
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: getrlimit/setrlimit write and read the struct we pass.
-        unsafe {
-            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-                return None;
-            }
-            if lim.rlim_cur < lim.rlim_max {
-                let raised = libc::rlimit {
-                    rlim_cur: lim.rlim_max,
-                    rlim_max: lim.rlim_max,
-                };
-                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                    lim = raised;
-                }
-            }
-        }
-        Some(lim.rlim_cur)
-    }
-    #[cfg(not(unix))]
-    {
-        None
     }
 }
 

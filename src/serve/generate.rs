@@ -11,13 +11,13 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, bail};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until};
 
+use super::decode::{Fields, event_from_fields, events_from_json, validate};
 use super::hub::Publish;
-use super::routes::{event_from_json, events_from_json, validate};
 use super::{App, Tick};
 use crate::parse::{Item, parse_all};
 
@@ -168,9 +168,9 @@ async fn stdin(app: Arc<App>, json: bool) {
             if text.trim().is_empty() {
                 continue;
             }
-            serde_json::from_str::<Value>(text)
+            serde_json::from_str::<&RawValue>(text)
                 .map_err(|e| format!("not JSON: {e}"))
-                .and_then(|v| events_from_json(v, &defaults))
+                .and_then(|json| events_from_json(json, &defaults))
                 .and_then(validate)
         } else {
             Ok(vec![Publish {
@@ -266,24 +266,25 @@ fn ndjson_capture(bytes: &[u8], topic: &str) -> anyhow::Result<Vec<Timed>> {
             continue;
         }
         let fail = |msg: String| anyhow::anyhow!("line {}: {msg}", i + 1);
-        let value: Value = serde_json::from_str(line).map_err(|e| fail(e.to_string()))?;
-        let Value::Object(mut map) = value else {
+        let json: &RawValue = serde_json::from_str(line).map_err(|e| fail(e.to_string()))?;
+        if !json.get().starts_with('{') {
             return Err(fail("expected a JSON object".into()));
-        };
+        }
+        let mut map: Fields = serde_json::from_str(json.get()).map_err(|e| fail(e.to_string()))?;
         if map.contains_key("comment") {
             continue;
         }
         if let Some(t) = map.remove("t") {
-            let ms = t
-                .as_f64()
+            let ms = serde_json::from_str::<f64>(t.get())
+                .ok()
                 .filter(|ms| ms.is_finite() && *ms >= 0.0)
                 .ok_or_else(|| fail("\"t\" must be milliseconds".into()))?;
             at = at.max(Duration::from_secs_f64(ms / 1000.0));
         }
-        if map.get("id").is_some_and(|id| id == "") {
+        if map.get("id").is_some_and(|id| id.get() == "\"\"") {
             map.remove("id");
         }
-        let event = event_from_json(Value::Object(map), &defaults).map_err(fail)?;
+        let event = event_from_fields(map, &defaults).map_err(fail)?;
         let event = validate(vec![event]).map_err(fail)?.remove(0);
         out.push(Timed { at, event });
     }
@@ -315,6 +316,7 @@ fn raw_capture(bytes: &[u8], topic: &str) -> Vec<Timed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn templates_fill_every_placeholder_and_leave_other_braces() {

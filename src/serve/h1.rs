@@ -8,11 +8,16 @@
 //! response, then the stream is written straight to the socket as chunked frames, one
 //! `writev` per batch of queued events, and the head buffer is gone. Everything else (publish,
 //! stats, the viewer, h2c, HTTP/1.0, malformed heads) goes to hyper with the bytes already read
-//! put back in front of the socket, so hyper sees the connection from its first byte.
+//! put back in front of the socket, so hyper sees the connection from its first byte
+//! (handoff.rs).
 //!
 //! While a stream is open the socket is watched for the client closing (a read into a small
 //! stack buffer when it becomes readable), for the subscriber being cut off as slow (`kill`),
 //! and the stream ends by itself on shutdown (the hub closes every subscriber).
+//!
+//! Both paths hold a request head to the same bounds: [`MAX_HEAD`] bytes (431 beyond; hyper's
+//! own default, ~400 KiB, was kept for the connection's life: 300 streams opened with such
+//! heads held 77 MB, bench/serve-big-heads.sh) and [`HEAD_TIMEOUT`] to send it.
 
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
@@ -21,34 +26,40 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http_body_util::{Either, Full};
+use hyper::StatusCode;
 use hyper::body::Body;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, Version};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioExecutor;
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::Watcher;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, watch};
 
 use super::App;
+use super::handoff;
 use super::routes::{self, ServeBody};
 use super::stream::EventStream;
 
-/// Longest request head the fast path reads; a longer one goes to hyper (which refuses it).
-const MAX_HEAD: usize = 16 * 1024;
+/// Longest request head, on both paths; a longer one gets 431. nginx's default is 4 × 8 KiB
+/// too, and a browser's Cookie header on a busy localhost can pass 16 KiB.
+pub const MAX_HEAD: usize = 32 * 1024;
 /// First size of the head buffer: enough for a browser's `GET /events`.
 const HEAD_BUFFER: usize = 1024;
 /// Most headers the fast path parses; more go to hyper.
 const MAX_HEADERS: usize = 64;
-/// How long a connection may take to send a request head (hyper's default too).
-const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a connection may take to send a request head, on both paths.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 /// Bytes a client may send while its stream is open (a pipelined request) before the
 /// connection is closed.
 const MAX_PIPELINED: usize = 16 * 1024;
-
+/// After a refusal, how long and how much of what the client still sends is read and dropped
+/// before closing, so that the close does not reset the connection before the client has read
+/// the answer (nginx's lingering close).
+const LINGER: (Duration, usize) = (Duration::from_secs(1), 256 * 1024);
 /// What one connection needs from the server.
 pub struct Conn {
     /// Shared state.
@@ -76,7 +87,10 @@ pub async fn connection(mut conn: Conn, mut stream: TcpStream) {
         let (parts, keep_alive) = match head {
             Ok(Ok(Head::Stream { parts, keep_alive })) => (parts, keep_alive),
             // Boxed: hyper's connection is large, and a stream's task should not carry its size.
-            Ok(Ok(Head::Other)) => return Box::pin(to_hyper(conn, stream, buf.freeze())).await,
+            Ok(Ok(Head::Other)) => {
+                return Box::pin(handoff::to_hyper(conn, stream, buf.freeze())).await;
+            }
+            Ok(Ok(Head::TooLarge)) => return too_large(stream).await,
             Ok(Ok(Head::Closed)) | Ok(Err(_)) | Err(_) => return,
         };
         // The head buffer is not kept while the stream is open; a pipelined request, rare,
@@ -108,6 +122,8 @@ enum Head {
     },
     /// Anything else: hyper's.
     Other,
+    /// A head not over after [`MAX_HEAD`] bytes.
+    TooLarge,
     /// The client closed before sending a request.
     Closed,
 }
@@ -119,7 +135,8 @@ async fn read_head(stream: &mut TcpStream, buf: &mut BytesMut) -> io::Result<Hea
         if !buf.is_empty() {
             match parse_head(buf) {
                 Parsed::Partial if buf.len() < MAX_HEAD => {}
-                Parsed::Partial | Parsed::Other => return Ok(Head::Other),
+                Parsed::Partial => return Ok(Head::TooLarge),
+                Parsed::Other => return Ok(Head::Other),
                 Parsed::Stream {
                     len,
                     parts,
@@ -130,10 +147,13 @@ async fn read_head(stream: &mut TcpStream, buf: &mut BytesMut) -> io::Result<Hea
                 }
             }
         }
+        // Never more than MAX_HEAD bytes: a head is refused at the same length however it
+        // arrives (one read could have brought a longer head whole).
+        let room = MAX_HEAD - buf.len();
         if buf.capacity() == buf.len() {
-            buf.reserve(HEAD_BUFFER.max(buf.len()));
+            buf.reserve(HEAD_BUFFER.max(buf.len()).min(room));
         }
-        if stream.read_buf(buf).await? == 0 {
+        if stream.read_buf(&mut (&mut *buf).limit(room)).await? == 0 {
             return Ok(if buf.is_empty() {
                 Head::Closed
             } else {
@@ -209,17 +229,42 @@ fn parse_head(bytes: &[u8]) -> Parsed {
     }
 }
 
-/// Hands the connection to hyper, with the bytes already read in front of the socket.
-async fn to_hyper(conn: Conn, stream: TcpStream, read: Bytes) {
-    let io = TokioIo::new(Prefixed { read, io: stream });
-    let service = routes::service(conn.app.clone(), conn.peer, conn.kill.clone());
-    let served = conn
-        .graceful
-        .watch(conn.hyper.serve_connection(io, service).into_owned());
-    tokio::select! {
-        _ = served => {}
-        () = conn.kill.notified() => {}
+/// Answers a head over [`MAX_HEAD`] with 431 and closes.
+async fn too_large(mut stream: TcpStream) {
+    let response = routes::refuse_connection(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        &format!(
+            "the request head is over {}",
+            crate::units::format_size(MAX_HEAD as u64)
+        ),
+    );
+    let (head, body) = encode_head(response);
+    let body = match body {
+        Either::Left(body) => body,
+        Either::Right(_) => Bytes::new(),
+    };
+    if write_all(&mut stream, &mut [IoSlice::new(&head), IoSlice::new(&body)])
+        .await
+        .is_ok()
+    {
+        linger(stream).await;
     }
+}
+
+/// Closes our side, then reads and drops what the client still sends, for at most [`LINGER`].
+async fn linger(mut stream: TcpStream) {
+    let _ = stream.shutdown().await;
+    let drain = async {
+        let mut scratch = [0u8; 4096];
+        let mut total = 0;
+        while total < LINGER.1 {
+            match stream.read(&mut scratch).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => total += n,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER.0, drain).await;
 }
 
 /// Writes the response. Ok(true) when the connection can take another request.
@@ -292,10 +337,14 @@ async fn write_events(
     events: &mut EventStream,
 ) -> io::Result<bool> {
     loop {
+        // In this order: a subscriber cut off goes at once; what is ready is written before a
+        // client that left is noticed (the opening comment always goes out, and the log's count
+        // of bytes sent does not depend on chance); a write to a client that left fails anyway.
         let frame = tokio::select! {
+            biased;
+            () = conn.kill.notified() => return Ok(false),
             frame = std::future::poll_fn(|cx| poll_bytes(events, cx)) => frame,
             _ = client_gone(stream, pipelined) => return Ok(false),
-            () = conn.kill.notified() => return Ok(false),
         };
         let Some(bytes) = frame else {
             write_all(stream, &mut [IoSlice::new(b"0\r\n\r\n")]).await?;
@@ -363,57 +412,6 @@ async fn write_all(stream: &mut TcpStream, mut slices: &mut [IoSlice<'_>]) -> io
         IoSlice::advance_slices(&mut slices, n);
     }
     Ok(())
-}
-
-/// A socket with bytes already read put back in front of it.
-struct Prefixed {
-    read: Bytes,
-    io: TcpStream,
-}
-
-impl AsyncRead for Prefixed {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if !self.read.is_empty() {
-            let n = self.read.len().min(buf.remaining());
-            buf.put_slice(&self.read.split_to(n));
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut self.io).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Prefixed {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
-    }
 }
 
 #[cfg(test)]

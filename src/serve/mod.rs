@@ -2,9 +2,12 @@
 //!
 //! - mod.rs      the config (from the flags), the accept loop and shutdown
 //! - h1.rs       each connection's front door: HTTP/1.1 `GET /events` is streamed to the socket
-//!   without hyper's per-connection buffers; everything else goes to hyper
+//!   without hyper's per-connection buffers; everything else goes to hyper (handoff.rs, which
+//!   holds hyper to the same bounds on heads, and closes idle connections)
 //! - hub.rs      topics, fan-out of events encoded once, history and replay
 //! - routes.rs   the HTTP API: subscribe, publish, stats, health, the viewer page, CORS, tokens
+//! - decode.rs   what clients send, checked: query strings, topic names, JSON publish bodies
+//! - guard.rs    which Host names are answered (DNS rebinding), which origins may publish
 //! - stream.rs   one subscriber's response body: prelude, replay, live queue, faults
 //! - generate.rs generators publishing through the hub: ticks, stdin, playback of captures
 //! - log.rs      one coloured stderr line per connect, disconnect, publish and fault
@@ -12,8 +15,11 @@
 //! [`serve`] takes an already-bound listener and a shutdown future, so tests run it in-process
 //! on port 0; [`run`] is the command-line entry point around it.
 
+mod decode;
 pub mod generate;
+mod guard;
 mod h1;
+mod handoff;
 pub mod hub;
 mod log;
 mod routes;
@@ -29,8 +35,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use hyper_util::rt::TokioExecutor;
-use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
@@ -38,8 +42,10 @@ use tokio::task::JoinSet;
 
 use crate::cli::ServeArgs;
 use crate::output::color_wanted;
+use guard::Hosts;
 use hub::{Hub, HubConfig};
 pub use log::Log;
+use log::Throttles;
 
 /// Everything `serve` needs, decided from the flags.
 #[derive(Debug, Clone)]
@@ -60,8 +66,11 @@ pub struct ServeConfig {
     pub token: Option<String>,
     /// Bearer (or `?token=`) token needed to subscribe.
     pub subscribe_token: Option<String>,
-    /// Allowed CORS origins; empty means any (`*`).
+    /// Allowed CORS origins; empty means any (`*`) may subscribe, and only the server's own
+    /// origin may publish.
     pub cors_origins: Vec<String>,
+    /// The Host names answered (from `--bind` and `--allowed-host`).
+    pub hosts: Hosts,
     /// The generators to run.
     pub generators: Generators,
     /// The faults to inject.
@@ -137,6 +146,10 @@ impl ServeConfig {
         if tick.as_ref().is_some_and(|t| t.every.is_zero()) {
             return Err(crate::exit::UsageError("--tick must be longer than 0".into()).into());
         }
+        for (flag, topic) in [("--topic", &args.topic), ("--tick-topic", &args.tick_topic)] {
+            decode::check_topic(topic)
+                .map_err(|msg| crate::exit::UsageError(format!("{flag}: {msg}")))?;
+        }
         Ok(ServeConfig {
             addr: SocketAddr::new(args.bind, args.port),
             hub: HubConfig {
@@ -152,6 +165,7 @@ impl ServeConfig {
             token: args.token.clone(),
             subscribe_token: args.subscribe_token.clone(),
             cors_origins: args.cors_origins.clone(),
+            hosts: Hosts::new(args.bind, &args.allowed_hosts),
             generators: Generators {
                 tick,
                 stdin: args.stdin.then_some(args.stdin_json),
@@ -209,6 +223,8 @@ pub struct App {
     pub stats: Stats,
     /// The stderr log.
     pub log: Log,
+    /// Budgets of the warnings peers can cause.
+    pub throttles: Throttles,
     /// When the server started.
     pub started: Instant,
     /// Randomness for faults and `{rand}` (seeded with `--seed`).
@@ -227,6 +243,7 @@ impl App {
             log: config.log,
             config,
             stats: Stats::default(),
+            throttles: Throttles::default(),
             started: Instant::now(),
             rng: Mutex::new(rng),
         })
@@ -241,6 +258,10 @@ impl App {
 /// How long shutdown waits for connections to finish before it drops them.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
+/// The first and the longest pause after a failed accept, doubling in between (Go's net/http
+/// does the same): out of file descriptors, retrying at once only spins and floods the log.
+const ACCEPT_BACKOFF: (Duration, Duration) = (Duration::from_millis(5), Duration::from_secs(1));
+
 /// Serves on `listener` until `shutdown` completes, then ends every stream, waits briefly for
 /// connections to close, and returns.
 pub async fn serve(
@@ -251,24 +272,30 @@ pub async fn serve(
     let mut tasks = JoinSet::new();
     generate::start(&app, &mut tasks);
     let graceful = GracefulShutdown::new();
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(hyper_util::rt::TokioTimer::new());
-    let builder = Arc::new(builder);
+    let builder = Arc::new(handoff::hyper_builder());
     let (stopping, shutdown_rx) = watch::channel(false);
     let mut shutdown = pin!(shutdown);
+    let mut backoff = Duration::ZERO;
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(err) => {
-                    // Out of file descriptors and the like: say so, breathe, go on.
-                    app.log.warn(&format!("accept failed: {err}"));
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
+                    // Out of file descriptors and the like: say so (rarely), breathe, go on.
+                    backoff = (backoff * 2).clamp(ACCEPT_BACKOFF.0, ACCEPT_BACKOFF.1);
+                    app.log.warn_throttled(&app.throttles.accept, || format!(
+                        "accept failed: {err}; retrying in {}",
+                        crate::units::format_duration(backoff)
+                    ));
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => continue,
+                        () = &mut shutdown => break,
+                    }
                 }
             },
             () = &mut shutdown => break,
         };
+        backoff = Duration::ZERO;
         let _ = stream.set_nodelay(true);
         app.stats.connections_now.fetch_add(1, Ordering::Relaxed);
         app.stats.connections_total.fetch_add(1, Ordering::Relaxed);
@@ -306,6 +333,9 @@ pub async fn serve(
 pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let config = ServeConfig::from_args(args)?;
     colored::control::set_override(config.log.color);
+    // One descriptor per connection: a shell's soft limit (often 1024) is not what the machine
+    // allows.
+    crate::sys::raise_nofile_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

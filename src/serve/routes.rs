@@ -9,8 +9,9 @@
 //! | `GET /`          | the viewer page                                                 |
 //! | `OPTIONS *`      | CORS preflight                                                  |
 //!
-//! Errors are JSON, `{"error": "…"}`, with a 4xx status: 400 bad input, 401 token, 404 path,
-//! 405 method, 413 body too large; 503 when the stream limit is reached.
+//! Errors are JSON, `{"error": "…"}`, with a 4xx status: 400 bad input, 401 token, 403 a Host
+//! or an Origin refused (guard.rs), 404 path, 405 method, 413 body too large; 503 when the
+//! stream limit is reached. What clients send is decoded and checked in decode.rs.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -28,7 +29,10 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use super::App;
-use super::hub::{Publish, Topics};
+use super::decode::{Query, events_from_json, is_json, topics, validate};
+use super::guard::{self, Refusal};
+use super::hub::Publish;
+use super::log::clipped;
 use super::stream::EventStream;
 
 /// A response body: a whole one, or an event stream.
@@ -36,11 +40,6 @@ pub type ServeBody = Either<Full<Bytes>, EventStream>;
 
 /// The viewer page, embedded in the binary.
 const VIEWER: &str = include_str!("viewer.html");
-
-/// Most topics one stream may follow.
-const MAX_TOPICS: usize = 64;
-/// Longest topic name.
-const MAX_TOPIC_LEN: usize = 256;
 
 /// The service for one connection from `peer`. `kill` drops the connection (a slow subscriber).
 pub fn service(
@@ -68,24 +67,32 @@ async fn handle(
 ) -> Response<ServeBody> {
     let origin = req.headers().get(header::ORIGIN).cloned();
     let method = req.method().clone();
-    let mut response = match (req.uri().path(), &method) {
-        (_, &Method::OPTIONS) => preflight(&app, origin.as_ref()),
-        ("/events", &Method::GET) => {
+    let config = &app.config;
+    let authority = guard::check_host(&config.hosts, req.version(), req.uri(), req.headers());
+    let mut response = match (req.uri().path(), &method, authority) {
+        (.., Err(refusal)) => refused(refusal),
+        (_, &Method::OPTIONS, _) => preflight(&app, req.headers()),
+        ("/events", &Method::GET, _) => {
             let (parts, _body) = req.into_parts();
             subscribe(&app, peer, kill, &parts).await
         }
-        ("/events", &Method::POST) => publish(&app, peer, req).await,
-        ("/stats", &Method::GET) => stats(&app),
-        ("/health", &Method::GET) => json_response(StatusCode::OK, &json!({"status": "ok"})),
-        ("/", &Method::GET) => {
+        ("/events", &Method::POST, Ok(authority)) => {
+            match guard::check_publish(&config.cors_origins, req.headers(), authority.as_deref()) {
+                Ok(()) => publish(&app, peer, req).await,
+                Err(refusal) => refused(refusal),
+            }
+        }
+        ("/stats", &Method::GET, _) => stats(&app),
+        ("/health", &Method::GET, _) => json_response(StatusCode::OK, &json!({"status": "ok"})),
+        ("/", &Method::GET, _) => {
             let mut r = full(StatusCode::OK, VIEWER);
             set(&mut r, header::CONTENT_TYPE, "text/html; charset=utf-8");
             set(&mut r, header::CACHE_CONTROL, "no-cache");
             r
         }
-        ("/events", _) => not_allowed("GET, POST, OPTIONS"),
-        ("/stats" | "/health" | "/", _) => not_allowed("GET, OPTIONS"),
-        (path, _) => error(
+        ("/events", ..) => not_allowed("GET, POST, OPTIONS"),
+        ("/stats" | "/health" | "/", ..) => not_allowed("GET, OPTIONS"),
+        (path, ..) => error(
             StatusCode::NOT_FOUND,
             &format!(
                 "no route for {path}; try GET /events, POST /events, GET /stats, GET /health or GET /"
@@ -104,7 +111,11 @@ pub async fn subscribe_request(
     kill: Arc<Notify>,
     req: &request::Parts,
 ) -> Response<ServeBody> {
-    let mut response = subscribe(app, peer, kill, req).await;
+    let hosts = &app.config.hosts;
+    let mut response = match guard::check_host(hosts, req.version, &req.uri, &req.headers) {
+        Ok(_) => subscribe(app, peer, kill, req).await,
+        Err(refusal) => refused(refusal),
+    };
     cors(app, req.headers.get(header::ORIGIN), response.headers_mut());
     response
 }
@@ -115,16 +126,21 @@ async fn subscribe(
     kill: Arc<Notify>,
     req: &request::Parts,
 ) -> Response<ServeBody> {
-    let query = Query::parse(req.uri.query());
+    let query = match Query::parse(req.uri.query()) {
+        Ok(q) => q,
+        Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
+    };
     if let Some(token) = &app.config.subscribe_token {
-        let given = bearer(&req.headers).or(query.first("token"));
-        if !given.is_some_and(|g| same(g, token)) {
+        let given = bearer(&req.headers)
+            .map(str::to_owned)
+            .or_else(|| query.first("token"));
+        if !given.is_some_and(|g| same(&g, token)) {
             return unauthorized(
                 "subscribing needs the subscribe token (Authorization: Bearer, or ?token=)",
             );
         }
     }
-    let topics = match topics(&query) {
+    let topics = match topics(query) {
         Ok(t) => t,
         Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
     };
@@ -132,7 +148,7 @@ async fn subscribe(
         .headers
         .get("last-event-id")
         .map(|v| header_text(v.as_bytes()))
-        .or_else(|| query.first("lastEventId").map(str::to_owned))
+        .or_else(|| query.first("lastEventId"))
         .filter(|id| !id.is_empty());
 
     // Held until the stream ends, on every path: a client that hangs up during --latency
@@ -186,7 +202,14 @@ async fn subscribe(
     let mut prelude = format!(":ssecat serve: subscribed to {}{eol}", sub.topics);
     if let Some(note) = &replay.note {
         prelude.push_str(&format!(":{note}{eol}"));
-        app.log.warn(&format!("{peer} {note}"));
+        let id = last_event_id.as_deref().unwrap_or_default();
+        app.log.warn_throttled(&app.throttles.unknown_id, || {
+            format!(
+                "{peer} last-event-id {} is not in the history; replayed all {} retained events on its topics",
+                clipped(id),
+                replay.events.len()
+            )
+        });
     }
     if let Some(ms) = app.config.retry {
         prelude.push_str(&format!("retry: {ms}{eol}"));
@@ -215,8 +238,12 @@ async fn subscribe(
     );
     set(&mut r, header::CACHE_CONTROL, "no-cache, no-store");
     set(&mut r, "x-accel-buffering", "no");
-    if req.version == Version::HTTP_11 {
-        set(&mut r, header::CONNECTION, "keep-alive");
+    match req.version {
+        Version::HTTP_11 => set(&mut r, header::CONNECTION, "keep-alive"),
+        // A stream without a length ends when the connection does: not kept alive, whatever
+        // an HTTP/1.0 client's `Connection: keep-alive` asked (hyper would echo it).
+        Version::HTTP_10 | Version::HTTP_09 => set(&mut r, header::CONNECTION, "close"),
+        _ => {}
     }
     r
 }
@@ -253,50 +280,22 @@ fn header_text(bytes: &[u8]) -> String {
     }
 }
 
-fn topics(query: &Query) -> Result<Topics, String> {
-    let names = query.all("topic");
-    if names.contains(&"*") {
-        return Ok(Topics::All);
-    }
-    if names.len() > MAX_TOPICS {
-        return Err(format!("at most {MAX_TOPICS} topics per stream"));
-    }
-    let mut list: Vec<Arc<str>> = Vec::new();
-    for name in names {
-        check_topic(name)?;
-        if !list.iter().any(|t| &**t == name) {
-            list.push(Arc::from(name));
-        }
-    }
-    if list.is_empty() {
-        list.push(Arc::from("default"));
-    }
-    Ok(Topics::Some(list))
-}
-
-fn check_topic(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > MAX_TOPIC_LEN {
-        return Err(format!("a topic name is 1 to {MAX_TOPIC_LEN} bytes"));
-    }
-    Ok(())
-}
-
 async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Response<ServeBody> {
     if let Some(token) = &app.config.token {
         if !bearer(req.headers()).is_some_and(|g| same(g, token)) {
             return unauthorized("publishing needs the token (Authorization: Bearer TOKEN)");
         }
     }
-    let query = Query::parse(req.uri().query());
+    // The query's fields, read before the body (which consumes the request).
+    let defaults = match Query::parse(req.uri().query()).and_then(Publish::from_query) {
+        Ok(p) => p,
+        Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
+    };
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| {
-            ct.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        });
+        .is_some_and(is_json);
     let max = app.config.max_body;
     let too_large = || {
         error(
@@ -324,14 +323,10 @@ async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Re
             );
         }
     };
-    let defaults = match Publish::from_query(&query) {
-        Ok(p) => p,
-        Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
-    };
     let events = if is_json {
-        serde_json::from_slice::<Value>(&body)
+        serde_json::from_slice::<&serde_json::value::RawValue>(&body)
             .map_err(|e| format!("the body is not valid JSON: {e}"))
-            .and_then(|value| events_from_json(value, &defaults))
+            .and_then(|json| events_from_json(json, &defaults))
     } else {
         match String::from_utf8(body.to_vec()) {
             Ok(data) => Ok(vec![Publish { data, ..defaults }]),
@@ -354,111 +349,6 @@ async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Re
         }
         Err(msg) => error(StatusCode::SERVICE_UNAVAILABLE, msg),
     }
-}
-
-impl Publish {
-    /// The fields given as query parameters (`topic`, `event`, `id`, `retry`).
-    fn from_query(query: &Query) -> Result<Publish, String> {
-        let retry = match query.first("retry") {
-            None => None,
-            Some(r) => Some(
-                r.parse::<u64>()
-                    .map_err(|_| format!("retry={r:?} is not a number of milliseconds"))?,
-            ),
-        };
-        Ok(Publish {
-            topic: query.first("topic").unwrap_or_default().to_owned(),
-            event: query.first("event").unwrap_or_default().to_owned(),
-            data: String::new(),
-            id: query.first("id").map(str::to_owned),
-            retry,
-        })
-    }
-}
-
-/// Events from a JSON object or an array of them; fields missing fall back to `defaults`.
-pub fn events_from_json(value: Value, defaults: &Publish) -> Result<Vec<Publish>, String> {
-    match value {
-        Value::Array(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| event_from_json(v, defaults).map_err(|e| format!("event {i}: {e}")))
-            .collect(),
-        v => Ok(vec![event_from_json(v, defaults)?]),
-    }
-}
-
-/// One event from a JSON object `{"topic"?, "event"?, "data", "id"?, "retry"?}`. A `data` that
-/// is not a string is sent as compact JSON.
-pub fn event_from_json(value: Value, defaults: &Publish) -> Result<Publish, String> {
-    let Value::Object(map) = value else {
-        return Err(
-            "expected an object {\"data\": …} (with optional topic, event, id, retry)".into(),
-        );
-    };
-    let mut p = Publish {
-        data: String::new(),
-        ..defaults.clone()
-    };
-    let mut has_data = false;
-    for (key, v) in map {
-        let text = |v: Value| match v {
-            Value::String(s) => Ok(s),
-            Value::Number(n) if key == "id" => Ok(n.to_string()),
-            other => Err(format!("\"{key}\" must be a string, not {other}")),
-        };
-        match key.as_str() {
-            "data" => {
-                has_data = true;
-                p.data = match v {
-                    Value::String(s) => s,
-                    other => other.to_string(),
-                };
-            }
-            "topic" => p.topic = text(v)?,
-            "event" => p.event = text(v)?,
-            "id" => p.id = Some(text(v)?),
-            "retry" => {
-                p.retry = Some(
-                    v.as_u64()
-                        .ok_or("\"retry\" must be a whole number of milliseconds")?,
-                );
-            }
-            other => {
-                return Err(format!(
-                    "unknown field \"{other}\" (expected topic, event, data, id, retry)"
-                ));
-            }
-        }
-    }
-    if !has_data {
-        return Err("missing \"data\"".into());
-    }
-    Ok(p)
-}
-
-/// Rejects what cannot go on the wire.
-pub fn validate(events: Vec<Publish>) -> Result<Vec<Publish>, String> {
-    if events.is_empty() {
-        return Err("nothing to publish: the array is empty".into());
-    }
-    for p in &events {
-        if p.topic == "*" {
-            return Err("cannot publish to topic \"*\"; name a topic".into());
-        }
-        if !p.topic.is_empty() {
-            check_topic(&p.topic)?;
-        }
-        if p.event.contains(['\r', '\n']) {
-            return Err("an event type cannot contain a line break".into());
-        }
-        if let Some(id) = &p.id {
-            if id.contains(['\r', '\n', '\0']) {
-                return Err("an id cannot contain a line break or NUL".into());
-            }
-        }
-    }
-    Ok(events)
 }
 
 fn stats(app: &App) -> Response<ServeBody> {
@@ -488,9 +378,20 @@ fn stats(app: &App) -> Response<ServeBody> {
     )
 }
 
-fn preflight(app: &App, origin: Option<&HeaderValue>) -> Response<ServeBody> {
-    if !app.config.cors_origins.is_empty() && allowed_origin(app, origin).is_none() {
+/// `OPTIONS`: a CORS preflight. Refused for an origin `--cors-origin` does not list, and for a
+/// publish from any origin it does not list (guard.rs).
+fn preflight(app: &App, headers: &HeaderMap) -> Response<ServeBody> {
+    let origins = &app.config.cors_origins;
+    if !guard::any_origin(origins)
+        && guard::listed_origin(origins, headers.get(header::ORIGIN)).is_none()
+    {
         return error(StatusCode::FORBIDDEN, "origin not allowed (--cors-origin)");
+    }
+    if guard::refuses_preflight(origins, headers) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "publishing from another origin needs --cors-origin naming it",
+        );
     }
     let mut r = full(StatusCode::NO_CONTENT, "");
     set(
@@ -507,25 +408,16 @@ fn preflight(app: &App, origin: Option<&HeaderValue>) -> Response<ServeBody> {
     r
 }
 
-fn allowed_origin<'a>(app: &App, origin: Option<&'a HeaderValue>) -> Option<&'a HeaderValue> {
-    let origin = origin?;
-    let text = origin.to_str().ok()?;
-    app.config
-        .cors_origins
-        .iter()
-        .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(text))
-        .then_some(origin)
-}
-
 fn cors(app: &App, origin: Option<&HeaderValue>, headers: &mut HeaderMap) {
-    if app.config.cors_origins.is_empty() {
+    let origins = &app.config.cors_origins;
+    if guard::any_origin(origins) {
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
         );
     } else {
         headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-        if let Some(o) = allowed_origin(app, origin) {
+        if let Some(o) = guard::listed_origin(origins, origin) {
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o.clone());
         }
     }
@@ -542,34 +434,6 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 fn same(given: &str, expected: &str) -> bool {
     let (a, b) = (given.as_bytes(), expected.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Decoded query parameters, in order.
-struct Query(Vec<(String, String)>);
-
-impl Query {
-    fn parse(query: Option<&str>) -> Self {
-        Query(
-            form_urlencoded::parse(query.unwrap_or("").as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
-    }
-
-    fn first(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn all(&self, key: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
 }
 
 fn full(status: StatusCode, body: impl Into<Bytes>) -> Response<ServeBody> {
@@ -593,6 +457,18 @@ fn error(status: StatusCode, message: &str) -> Response<ServeBody> {
     json_response(status, &json!({"error": message}))
 }
 
+fn refused((status, message): Refusal) -> Response<ServeBody> {
+    error(status, &message)
+}
+
+/// A refusal written before any route runs (a request head over the limit): a JSON error, and
+/// `Connection: close`.
+pub fn refuse_connection(status: StatusCode, message: &str) -> Response<ServeBody> {
+    let mut r = error(status, message);
+    set(&mut r, header::CONNECTION, "close");
+    r
+}
+
 fn unauthorized(message: &str) -> Response<ServeBody> {
     let mut r = error(StatusCode::UNAUTHORIZED, message);
     set(&mut r, header::WWW_AUTHENTICATE, "Bearer");
@@ -611,34 +487,6 @@ fn not_allowed(allow: &'static str) -> Response<ServeBody> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_events_take_defaults_and_compact_non_string_data() {
-        let defaults = Publish {
-            topic: "t".into(),
-            ..Publish::default()
-        };
-        let v: Value = serde_json::from_str(
-            r#"[{"data": {"a": [1, 2]}}, {"data": "x", "id": 7, "event": "e"}]"#,
-        )
-        .unwrap();
-        let events = events_from_json(v, &defaults).unwrap();
-        assert_eq!(events[0].data, r#"{"a":[1,2]}"#);
-        assert_eq!(events[0].topic, "t");
-        assert_eq!(events[1].id.as_deref(), Some("7"));
-        assert_eq!(events[1].event, "e");
-    }
-
-    #[test]
-    fn json_events_reject_typos_and_missing_data() {
-        let d = Publish::default();
-        let err = event_from_json(serde_json::json!({"dta": "x"}), &d).unwrap_err();
-        assert!(err.contains("unknown field \"dta\""), "{err}");
-        let err = event_from_json(serde_json::json!({"event": "x"}), &d).unwrap_err();
-        assert!(err.contains("missing \"data\""), "{err}");
-        let err = events_from_json(serde_json::json!([{"data": 1}, 3]), &d).unwrap_err();
-        assert!(err.starts_with("event 1:"), "{err}");
-    }
 
     #[test]
     fn header_text_is_utf8_or_else_latin1() {

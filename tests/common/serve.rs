@@ -285,3 +285,82 @@ impl Sub {
         }
     }
 }
+
+/// A response read off a raw socket by [`raw`].
+#[derive(Debug)]
+pub struct Raw {
+    /// The status code (0 when no status line came).
+    pub status: u16,
+    /// The head, status line included, as text.
+    pub head: String,
+    /// The body bytes read (still chunked for a chunked response), as text.
+    pub body: String,
+}
+
+impl Raw {
+    /// The value of a response header (name case-insensitive), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+}
+
+/// Sends `request`, bytes no HTTP library would send, on a new connection to `addr` and reads
+/// the response: the head, then the body (all of it with a Content-Length; otherwise until
+/// `until` is in it, or with `None` until its first bytes, or until the server closes). Within
+/// [`WAIT`]. A reset after part of the response ends the read (a server refusing a request it
+/// has not read whole may reset the connection).
+pub async fn raw(addr: SocketAddr, request: &[u8], until: Option<&str>) -> Raw {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let exchange = async {
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        // A server may answer (and close) before it has read everything: not an error here.
+        let _ = tcp.write_all(request).await;
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            if let Some(done) = raw_complete(&got, until) {
+                return done;
+            }
+            match tcp.read(&mut buf).await {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(_) if !got.is_empty() => break,
+                Err(e) => panic!("read: {e}"),
+            }
+        }
+        raw_complete(&got, None).unwrap_or_else(|| raw_split(&got, got.len()))
+    };
+    tokio::time::timeout(WAIT, exchange)
+        .await
+        .unwrap_or_else(|_| panic!("no whole response within {WAIT:?}"))
+}
+
+fn raw_complete(got: &[u8], until: Option<&str>) -> Option<Raw> {
+    let end = got.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let response = raw_split(got, end);
+    let done = match response.header("content-length") {
+        Some(n) => response.body.len() >= n.parse::<usize>().unwrap_or(0),
+        None => match until {
+            Some(needle) => response.body.contains(needle),
+            None => !response.body.is_empty(),
+        },
+    };
+    done.then_some(response)
+}
+
+fn raw_split(got: &[u8], end: usize) -> Raw {
+    let head = String::from_utf8_lossy(&got[..end]).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Raw {
+        status,
+        head,
+        body: String::from_utf8_lossy(&got[end..]).into_owned(),
+    }
+}

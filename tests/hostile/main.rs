@@ -8,7 +8,8 @@
 //!   the future, unasked-for `Content-Encoding`; crafted reports against `--merge`
 //! - serve_http.rs: clients against `ssecat serve`'s HTTP front: control characters and invalid
 //!   UTF-8 in topics, huge heads, missing or doubled Host, foreign Host names and Origins,
-//!   pipelining, HTTP/1.0, JSON edge cases
+//!   pipelining, HTTP/1.0, JSON edge cases, h2c (authority, header lists, idle connections),
+//!   what lands in the log, running out of file descriptors
 //! - serve_memory.rs: clients against `ssecat serve`'s memory and delivery: stalled bodies,
 //!   events that are big in bytes, bursts, shutdown with queued events
 //! - inputs.rs: the other inputs: flags, files, captures for `--play`, stdin

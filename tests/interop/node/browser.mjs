@@ -21,9 +21,10 @@
 //       A page on origin B (B/health) subscribes with `new EventSource(A + '/events?topic=c')`
 //       and publishes with `fetch(A + '/events', {method: 'POST', Content-Type: JSON})` (which
 //       needs a CORS preflight), for three servers A, each ticking on topic c: OPEN (default
-//       `Access-Control-Allow-Origin: *`) and ONLY_B (`--cors-origin B`) must deliver ticks and
-//       the posted event; OTHER (`--cors-origin` of another port) must fail the EventSource
-//       (error, readyState CLOSED, no event) and the POST (preflight refused).
+//       `Access-Control-Allow-Origin: *`) must deliver ticks but refuse the POST (a publish
+//       from another origin: its preflight gets 403); ONLY_B (`--cors-origin B`) must deliver
+//       ticks and the posted event; OTHER (`--cors-origin` of another port) must fail the
+//       EventSource (error, readyState CLOSED, no event) and the POST (preflight refused).
 //
 // On success prints one JSON line (what was checked and measured) on stdout and exits 0. On any
 // mismatch prints `FAIL [browser MODE, STAGE]: …` on stderr and exits 1. Every wait is bounded;
@@ -466,7 +467,18 @@ async function cors(b, open, onlyB, other) {
     );
 
   const summary = {};
-  for (const [name, a] of [['open', open], ['only_b', onlyB]]) {
+  {
+    stage = 'subscribe only: open';
+    const r = await tryServer(open, 1500);
+    const ctx = `\n  ${show(r)}\n  console ${show(consoleLines)}`;
+    if (r.log[0] !== 'open') fail(`the EventSource to ${open} did not open${ctx}`);
+    const ticks = r.events.filter((e) => e.type === 'tick').length;
+    if (ticks < 1) fail(`no tick arrived from ${open}${ctx}`);
+    if (r.events.some((e) => e.type === 'cors')) fail(`a POST from ${origin} reached ${open}, which takes publishes from its own origin only${ctx}`);
+    if (!r.post.error || !r.post.error.startsWith('TypeError')) fail(`the POST to ${open} from another origin should be refused by its preflight${ctx}`);
+    summary.open = { ticks, post: r.post.error, ms: r.ms };
+  }
+  for (const [name, a] of [['only_b', onlyB]]) {
     stage = `allowed: ${name}`;
     const r = await tryServer(a, 3000);
     const ctx = `\n  ${show(r)}\n  console ${show(consoleLines)}`;
