@@ -226,9 +226,13 @@ impl Metrics {
     }
 
     /// Adds another report's counts to these; the first count that would overflow, by its name
-    /// in the report, is an error (and these counts are then partly added: drop them).
-    pub fn merge(&mut self, o: &Metrics) -> Result<(), Overflow> {
-        self.add(o, &Adder { saturate: false })
+    /// in the report, is an error (and these counts are then partly added: drop them). Taken
+    /// by value so that the longer timeline is kept and the shorter added in, not copied.
+    pub fn merge(&mut self, mut o: Metrics) -> Result<(), Overflow> {
+        if self.timeline.len() < o.timeline.len() {
+            std::mem::swap(&mut self.timeline, &mut o.timeline);
+        }
+        self.add(&o, &Adder { saturate: false })
     }
 
     /// Adds another shard's counts to these, saturating at 2^64 − 1.
@@ -350,7 +354,7 @@ mod tests {
         a.event_at(0);
         b.event_at(2);
         b.error(ErrorKind::Status(503));
-        a.merge(&b).expect("no overflow");
+        a.merge(b).expect("no overflow");
         assert_eq!(a.latency_us.len(), 2);
         assert_eq!(a.events, 2);
         assert_eq!(a.timeline, vec![1, 0, 1]);
@@ -367,7 +371,7 @@ mod tests {
             f(&mut b);
             let mut saturated = a.clone();
             saturated.merge_saturating(&b);
-            (a.merge(&b).unwrap_err().0, saturated)
+            (a.merge(b).unwrap_err().0, saturated)
         };
         let (name, m) = overflow(|m| m.events = u64::MAX / 2 + 1);
         assert_eq!((name.as_str(), m.events), ("summary.events", u64::MAX));

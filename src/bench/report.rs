@@ -30,6 +30,7 @@ pub struct Report {
     /// Always [`FORMAT`]: tells a report from any other JSON, and its version.
     pub format: String,
     /// The runs combined in this report: one, or several after `--merge`.
+    #[serde(deserialize_with = "read::runs")]
     pub runs: Vec<Run>,
     /// Seconds the rates divide by: the longest run, since generators run in parallel.
     pub duration_secs: f64,
@@ -41,6 +42,7 @@ pub struct Report {
     /// `--check-ids` counts; `None` when no run checked IDs.
     pub ids: Option<Ids>,
     /// Events received in each second since the start (element-wise sum over merged runs).
+    #[serde(deserialize_with = "read::timeline")]
     pub timeline: Vec<u64>,
     /// Percentiles of each histogram, for people and scripts; `None` without samples.
     pub percentiles: Percentiles,
@@ -184,6 +186,7 @@ pub struct HistogramData {
     /// Highest trackable value, µs.
     pub high: u64,
     /// `[value_us, count]` per non-empty bucket, ascending.
+    #[serde(deserialize_with = "read::buckets")]
     pub counts: Vec<(u64, u64)>,
 }
 
@@ -376,6 +379,13 @@ impl Report {
     /// The counts this report was made from, rebuilt exactly (histograms from their buckets,
     /// errors from their keys), to merge or re-evaluate.
     pub fn metrics(&self) -> anyhow::Result<Metrics> {
+        let mut m = self.counts()?;
+        m.timeline.clone_from(&self.timeline);
+        Ok(m)
+    }
+
+    /// [`Report::metrics`] but the timeline (left empty), which may be most of a report.
+    fn counts(&self) -> anyhow::Result<Metrics> {
         let mut errors = BTreeMap::new();
         for (key, n) in &self.errors {
             let kind = ErrorKind::from_key(key)
@@ -400,7 +410,7 @@ impl Report {
             latency_missing: s.latency_missing,
             latency_future: s.latency_future,
             latency_clamped: s.latency_clamped,
-            timeline: self.timeline.clone(),
+            timeline: Vec::new(),
         })
     }
 

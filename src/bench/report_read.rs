@@ -3,8 +3,10 @@
 //!
 //! - A file is read up to [`MAX_REPORT_SIZE`] and no further (`--merge /dev/zero` stops there).
 //! - It is parsed straight into a [`Report`] (no intermediate JSON tree, which would take
-//!   about eight times the file in memory); serde refuses negative numbers, fractions and
-//!   numbers beyond 64 bits where counts belong, and missing fields.
+//!   about eight times the file in memory), its arrays bounded in length as they are read
+//!   ([`MAX_TIMELINE`], [`MAX_BUCKETS`], [`MAX_RUNS`]): a 64 MiB timeline of zeros would
+//!   otherwise take 256 MiB as counts, twice over once merged. serde refuses negative numbers,
+//!   fractions and numbers beyond 64 bits where counts belong, and missing fields.
 //! - [`Report::check`] refuses what serde cannot see: durations that are no durations, error
 //!   kinds or histogram values this version does not know, counts whose sum does not fit in 64
 //!   bits, and a summary that disagrees with its own errors and timeline.
@@ -13,11 +15,15 @@
 //!   `errors` of 0 would pass `errors==0`). A file given twice, or a run already merged, is an
 //!   error too: it would be counted twice.
 
+use std::collections::HashSet;
+use std::fmt;
 use std::io::Read as _;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use super::{FORMAT, Metrics, Report, Run};
 use crate::bench::threshold::Threshold;
@@ -28,6 +34,17 @@ use crate::units::format_size;
 /// timeline holds one count per second), so this leaves room for runs of weeks.
 pub const MAX_REPORT_SIZE: u64 = 64 << 20;
 
+/// The longest timeline read, in seconds (46 days; 32 MB as counts): a report of a longer run
+/// cannot be merged.
+pub const MAX_TIMELINE: usize = 4_000_000;
+
+/// The most buckets a histogram may list: one of 1 µs to 1 h at 3 significant figures has
+/// about 23,000.
+pub const MAX_BUCKETS: usize = 65_536;
+
+/// The most runs a report may list (a merge of as many load generators).
+pub const MAX_RUNS: usize = 100_000;
+
 /// Seconds a timeline may run past its report's duration: events counted while the run was
 /// stopping, on a loaded machine.
 const TIMELINE_SLACK_SECS: f64 = 10.0;
@@ -36,6 +53,9 @@ const TIMELINE_SLACK_SECS: f64 = 10.0;
 struct Merger {
     total: Metrics,
     runs: Vec<Run>,
+    /// Each run merged so far, as JSON: a set, so that a report listing many runs (a merge of
+    /// merges, or a crafted one) is checked for repeats in linear time.
+    seen: HashSet<String>,
     duration_secs: f64,
 }
 
@@ -44,6 +64,7 @@ impl Merger {
         Merger {
             total: Metrics::default(),
             runs: Vec::new(),
+            seen: HashSet::new(),
             duration_secs: 0.0,
         }
     }
@@ -51,36 +72,35 @@ impl Merger {
     /// Adds `report`; `name` says which one in errors.
     fn add(&mut self, mut report: Report, name: &str) -> anyhow::Result<()> {
         for run in &report.runs {
-            if self.runs.contains(run) {
+            let key = serde_json::to_string(run).unwrap_or_default();
+            if !self.seen.insert(key) {
                 bail!(
                     "cannot merge {name}: its run started at {} is already merged (the same report twice?)",
                     shown(&run.started_at)
                 );
             }
         }
-        let timeline = std::mem::take(&mut report.timeline);
         let mut metrics = report
-            .metrics()
+            .counts()
             .with_context(|| format!("{name} is not a valid ssecat bench report"))?;
-        metrics.timeline = timeline;
+        metrics.timeline = std::mem::take(&mut report.timeline);
         self.total
-            .merge(&metrics)
+            .merge(metrics)
             .map_err(|overflow| anyhow!("cannot merge {name}: {overflow}"))?;
         self.duration_secs = self.duration_secs.max(report.duration_secs);
         self.runs.extend(report.runs);
         Ok(())
     }
 
-    fn finish(self, thresholds: &[Threshold]) -> anyhow::Result<Report> {
+    fn finish(mut self, thresholds: &[Threshold]) -> anyhow::Result<Report> {
         if self.runs.is_empty() {
             bail!("no reports to merge");
         }
-        Ok(Report::build(
-            self.runs,
-            self.duration_secs,
-            &self.total,
-            thresholds,
-        ))
+        // Moved into the report rather than copied: it may be most of the memory.
+        let timeline = std::mem::take(&mut self.total.timeline);
+        let mut report = Report::build(self.runs, self.duration_secs, &self.total, thresholds);
+        report.timeline = timeline;
+        Ok(report)
     }
 }
 
@@ -210,7 +230,66 @@ impl Report {
                 self.summary.errors
             );
         }
-        self.metrics().map(|_| ())
+        self.counts().map(|_| ())
+    }
+}
+
+/// Reads `Report::timeline`, at most [`MAX_TIMELINE`] long.
+pub(super) fn timeline<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+    d.deserialize_seq(AtMost::new("timeline", MAX_TIMELINE))
+}
+
+/// Reads a histogram's `counts`, at most [`MAX_BUCKETS`] long.
+pub(super) fn buckets<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(u64, u64)>, D::Error> {
+    d.deserialize_seq(AtMost::new("a histogram's counts", MAX_BUCKETS))
+}
+
+/// Reads `Report::runs`, at most [`MAX_RUNS`] long.
+pub(super) fn runs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Run>, D::Error> {
+    d.deserialize_seq(AtMost::new("runs", MAX_RUNS))
+}
+
+/// A JSON array read into a Vec of at most `max` elements: one more is an error as soon as it
+/// is read, before the memory of a longer array is taken.
+struct AtMost<T> {
+    what: &'static str,
+    max: usize,
+    items: PhantomData<T>,
+}
+
+impl<T> AtMost<T> {
+    fn new(what: &'static str, max: usize) -> Self {
+        AtMost {
+            what,
+            max,
+            items: PhantomData,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for AtMost<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: an array of at most {} elements",
+            self.what, self.max
+        )
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            if items.len() == self.max {
+                return Err(de::Error::custom(format_args!(
+                    "{} has more than {} elements",
+                    self.what, self.max
+                )));
+            }
+            items.push(item);
+        }
+        Ok(items)
     }
 }
 
@@ -372,6 +451,28 @@ mod tests {
             err.ends_with(
                 "copy.json: its run started at 2023-11-14T22:13:20.000Z is already merged (the same report twice?)"
             ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn arrays_are_cut_off_one_past_their_bound() {
+        let read = |text: &str| {
+            let mut de = serde_json::Deserializer::from_str(text);
+            de.deserialize_seq(AtMost::<u64>::new("timeline", 3))
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(read("[1, 2, 3]"), Ok(vec![1, 2, 3]));
+        assert_eq!(
+            read("[1, 2, 3, 4, 5]"),
+            Err("timeline has more than 3 elements at line 1 column 13".into())
+        );
+        let long = format!("[{}0]", "0,".repeat(MAX_TIMELINE));
+        let err = read_text(&format!(
+            r#"{{"format": "ssecat-bench-report/1", "timeline": {long}}}"#
+        ));
+        assert!(
+            err.contains("timeline has more than 4000000 elements"),
             "{err}"
         );
     }
