@@ -366,7 +366,8 @@ mod tests {
     #[test]
     fn crafted_reports_are_refused_naming_what_is_wrong() {
         use serde_json::json;
-        let cases: [(fn(&mut serde_json::Value), &str); 9] = [
+        type Edit = fn(&mut serde_json::Value);
+        let cases: [(Edit, &str); 9] = [
             (
                 |v| v["summary"]["events"] = json!(-1),
                 "invalid value: integer `-1`",

@@ -672,7 +672,8 @@ fn merge_refuses_counts_that_would_wrap() {
     let base = base_report(dir.path());
     let real = write_report(dir.path(), "real.json", base.clone(), 1);
     let k = n(&base["errors"]["refused"]);
-    let crafted: [(&str, fn(&mut Value, u64)); 5] = [
+    type Craft = fn(&mut Value, u64);
+    let crafted: [(&str, Craft); 5] = [
         ("summary.errors", |r, k| {
             r["errors"]["refused"] = json!(u64::MAX - k + 1);
             r["summary"]["errors"] = json!(u64::MAX - k + 1);
@@ -714,7 +715,8 @@ fn merge_refuses_crafted_files_in_one_line() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let base = base_report(dir.path());
     let good = write_report(dir.path(), "good.json", base.clone(), 1);
-    let edits: [(&str, fn(&mut Value), &str); 8] = [
+    type Edit = fn(&mut Value);
+    let edits: [(&str, Edit, &str); 8] = [
         (
             "negative.json",
             |r| r["summary"]["events"] = json!(-1),
