@@ -134,36 +134,43 @@ fn oversize_events_are_dropped_and_counted_as_errors() {
     bad.code(2);
 }
 
-/// Eight streams each fed one 15 MiB line: each parser holds at most about twice the 1 MiB
-/// limit, so bench's peak RSS stays far below the 120 MiB the lines add up to (each stream
-/// buffered its whole line before). bench/bench-oversize-rss.sh measures 20 streams.
+/// Eight streams each fed one 15 MiB line, then an event: each parser holds at most about
+/// twice the 1 MiB limit, so bench's peak RSS stays far below the 120 MiB the lines add up to
+/// (each stream buffered its whole line before). The run ends when every stream has its event,
+/// so every line was read. bench/bench-oversize-rss.sh measures 20 streams.
 #[test]
 fn a_huge_line_on_every_stream_keeps_memory_bounded() {
     const STREAMS: usize = 8;
-    const LINE: usize = 15 << 20;
+    const LINE_MIB: usize = 15;
     let chunk = bytes::Bytes::from(vec![b'x'; 1 << 20]);
     let srv = ScriptServer::start(move |_, _| {
         Script::sse()
             .send("data: ")
-            .send_repeat(chunk.clone(), LINE >> 20)
+            .send_repeat(chunk.clone(), LINE_MIB)
+            .send("\n\ndata: end\n\n")
             .hang()
     });
     let running = ssecat(["bench", &srv.url(), "--no-progress", "--json"])
-        .args(["-c", &STREAMS.to_string(), "--duration", "6s"])
+        .args([
+            "-c",
+            &STREAMS.to_string(),
+            "--events",
+            "1",
+            "--duration",
+            "60s",
+        ])
         .spawn();
+    // VmHWM only grows: the last reading before the exit is the peak, give or take 20 ms.
     let mut peak = 0;
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(5) {
-        peak = peak.max(running.peak_rss().unwrap_or(0));
-        std::thread::sleep(ms(50));
+    while let Some(rss) = running.peak_rss() {
+        peak = peak.max(rss);
+        std::thread::sleep(ms(20));
     }
-    let out = running.finish(Duration::from_secs(20));
+    let out = running.finish(Duration::from_secs(60));
     out.code(0);
     let r = report(&out);
-    assert!(
-        n(&r["summary"]["bytes"]) >= (STREAMS * LINE) as u64,
-        "the lines were not all read: {r:#}"
-    );
+    assert_eq!(n(&r["summary"]["events"]), STREAMS as u64, "{r:#}");
+    assert_eq!(errors(&r, "oversize"), STREAMS as u64, "{r:#}");
     assert!(
         peak < 64 << 20,
         "peak RSS {} MiB for {STREAMS} streams",
