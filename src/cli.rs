@@ -480,6 +480,14 @@ fn parse_speed(text: &str) -> Result<f64, String> {
     }
 }
 
+/// A run's length: a duration, and not zero (a run of no time measures nothing).
+fn parse_run_duration(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_zero() => Err(format!("`{text}` is no time: a run lasts more than 0")),
+        d => Ok(d),
+    }
+}
+
 fn parse_probability(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
@@ -509,8 +517,8 @@ pub struct BenchArgs {
     #[arg(short = 'c', long, value_name = "N", default_value_t = 100, hide_default_value = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub connections: u64,
 
-    /// How long to run [default: 30s].
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "30s", hide_default_value = true)]
+    /// How long to run (more than 0) [default: 30s].
+    #[arg(long, value_name = "DUR", value_parser = parse_run_duration, default_value = "30s", hide_default_value = true)]
     pub duration: Duration,
 
     /// Open this many new streams per second [default: all at once].
@@ -525,6 +533,23 @@ pub struct BenchArgs {
     /// after the same delay as a new client, so events sent meanwhile are lost].
     #[arg(long)]
     pub reconnect: bool,
+
+    /// Wait this long before reopening a stream, unless the server sent `retry:` or
+    /// `Retry-After`; failures in a row back off from there (at least 100ms, doubling)
+    /// [default: 3s].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "3s", hide_default_value = true)]
+    pub retry_delay: Duration,
+
+    /// Longest wait before reopening a stream, the server's `retry:` and `Retry-After` included
+    /// [default: 30s].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "30s", hide_default_value = true)]
+    pub max_delay: Duration,
+
+    /// Largest event (and line) a stream accepts; larger ones are dropped and counted as
+    /// `oversize` errors. Each stream may hold about twice this. Bytes, or with a unit: 64KiB,
+    /// 1MiB (KB, MB are powers of 1000) [default: 1MiB].
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", hide_default_value = true, value_parser = parse_mem_size)]
+    pub max_event_size: usize,
 
     /// JSON pointer to the send timestamp in each event's data (e.g. /ts_ms) for delivery latency.
     #[arg(long, value_name = "POINTER")]
@@ -551,7 +576,7 @@ pub struct BenchArgs {
     pub output: Option<PathBuf>,
 
     /// Combine JSON reports from several runs into one, instead of running.
-    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["connections", "duration", "ramp", "events", "reconnect", "latency_field", "check_ids"])]
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["connections", "duration", "ramp", "events", "reconnect", "retry_delay", "max_delay", "max_event_size", "latency_field", "check_ids"])]
     pub merge: Vec<PathBuf>,
 
     /// Local address(es) to connect from: 127.0.0.2 or a range 127.0.0.2-127.0.0.9

@@ -35,8 +35,9 @@
 //! bench/        `ssecat bench`: one shard (thread + current-thread runtime) per core, each
 //!               holding its streams (worker.rs: http1.rs, bench's own small HTTP/1.1 client
 //!               reading each stream through one 1 KiB buffer, + the parser) and its own
-//!               metrics (metrics.rs: HDR histograms, counters); report.rs (+ report_text.rs)
-//!               renders, serializes and merges reports; threshold.rs; latency.rs
+//!               metrics (metrics.rs: HDR histograms, counters); report.rs (+ report_text.rs,
+//!               report_read.rs) renders, serializes, reads back and merges reports;
+//!               threshold.rs; latency.rs
 //! parse_cmd.rs  `ssecat parse`: file or stdin → parser → printer
 //! sys.rs        what bench and serve ask of the OS: the open-file limit raised to the hard one
 //! ```

@@ -8,9 +8,9 @@
 
 mod common;
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
+use common::bench::{n, report, validate};
 use common::process::Outcome;
 use common::serve::{Serve, serve};
 use common::{Script, ScriptServer, ms, ssecat};
@@ -22,38 +22,6 @@ fn bench(srv: &Serve, args: &[&str]) -> Outcome {
     ssecat(["bench", url.as_str(), "--no-progress"])
         .args(args)
         .run_within(Duration::from_secs(20))
-}
-
-/// The JSON report on stdout, validated against the schema.
-#[track_caller]
-fn report(out: &Outcome) -> Value {
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e})\n{}", out.dump()));
-    validate(&report);
-    report
-}
-
-#[track_caller]
-fn validate(report: &Value) {
-    static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
-    let schema = SCHEMA.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/schemas/bench-report.schema.json"
-        );
-        let text = std::fs::read_to_string(path).expect("read the bench report schema");
-        let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
-        jsonschema::validator_for(&schema).expect("a valid JSON Schema")
-    });
-    let errors: Vec<String> = schema.iter_errors(report).map(|e| e.to_string()).collect();
-    assert!(
-        errors.is_empty(),
-        "report does not match the schema: {errors:#?}\n{report:#}"
-    );
-}
-
-fn n(v: &Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
 }
 
 #[test]

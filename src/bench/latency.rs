@@ -58,8 +58,14 @@ impl LatencyField {
     }
 
     /// The timestamp in `data`, in epoch microseconds; `None` when the data is not JSON or
-    /// has no number there.
+    /// has no positive number there.
     pub fn timestamp_us(&self, data: &str) -> Option<f64> {
+        self.timestamp(data).map(|(us, _)| us)
+    }
+
+    /// The timestamp in `data` and its resolution, both in microseconds (1,000 for a timestamp
+    /// in ms: it may have been rounded up to the next millisecond).
+    fn timestamp(&self, data: &str) -> Option<(f64, f64)> {
         let mut de = serde_json::Deserializer::from_str(data);
         let value = Seek {
             tokens: &self.tokens,
@@ -70,20 +76,43 @@ impl LatencyField {
             return None;
         }
         Some(match self.unit {
-            Some(LatencyUnit::Ms) => value * 1000.0,
-            Some(LatencyUnit::Us) => value,
-            None if value >= US_THRESHOLD => value,
-            None => value * 1000.0,
+            Some(LatencyUnit::Ms) => (value * 1000.0, 1000.0),
+            Some(LatencyUnit::Us) => (value, 1.0),
+            None if value >= US_THRESHOLD => (value, 1.0),
+            None => (value * 1000.0, 1000.0),
         })
     }
 
-    /// Microseconds from the timestamp in `data` to `now` (0 when the clock says it is from
-    /// the future).
-    pub fn latency_us(&self, data: &str, now: SystemTime) -> Option<u64> {
-        let sent = self.timestamp_us(data)?;
-        let now = now.duration_since(UNIX_EPOCH).ok()?.as_micros() as f64;
-        Some((now - sent).max(0.0) as u64)
+    /// What the timestamp in `data` says about its delivery at `now`. A timestamp ahead of
+    /// `now` by less than its resolution is a delivery within it (0 µs); further ahead, the
+    /// clocks disagree or the unit is wrong, and it is no latency at all.
+    pub fn sample(&self, data: &str, now: SystemTime) -> Sample {
+        let Some((sent, resolution)) = self.timestamp(data) else {
+            return Sample::Missing;
+        };
+        let Ok(now) = now.duration_since(UNIX_EPOCH) else {
+            return Sample::Missing;
+        };
+        let late = now.as_micros() as f64 - sent;
+        if late <= -resolution {
+            Sample::Future
+        } else {
+            // A float cast saturates: a timestamp from 1970 is u64::MAX µs late, not negative.
+            Sample::Latency(late.max(0.0) as u64)
+        }
     }
+}
+
+/// What an event's timestamp says about its delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sample {
+    /// Received this many microseconds after it was sent.
+    Latency(u64),
+    /// Stamped later than it was received: clock skew between sender and bench, or the wrong
+    /// `--latency-unit`.
+    Future,
+    /// No usable timestamp at the field.
+    Missing,
 }
 
 /// Follows the remaining `tokens`; yields the number at the end, if there is one.
@@ -233,6 +262,30 @@ mod tests {
         let ms = LatencyField::new("/t", Some(LatencyUnit::Ms)).unwrap();
         assert_eq!(ms.timestamp_us(r#"{"t":2}"#), Some(2000.0));
         let now = UNIX_EPOCH + Duration::from_micros(1_700_000_000_250_000);
-        assert_eq!(f.latency_us(r#"{"t":1700000000000}"#, now), Some(250_000));
+        assert_eq!(
+            f.sample(r#"{"t":1700000000000}"#, now),
+            Sample::Latency(250_000)
+        );
+    }
+
+    #[test]
+    fn timestamps_ahead_of_the_clock_are_no_latency() {
+        let now = UNIX_EPOCH + Duration::from_micros(1_700_000_000_000_500);
+        let f = LatencyField::new("/t", None).unwrap();
+        // Up to a millisecond ahead is a millisecond timestamp rounded up.
+        assert_eq!(f.sample(r#"{"t":1700000000001}"#, now), Sample::Latency(0));
+        assert_eq!(f.sample(r#"{"t":1700000000002}"#, now), Sample::Future);
+        assert_eq!(f.sample(r#"{"t":1700000000000501}"#, now), Sample::Future);
+        assert_eq!(f.sample(r#"{"t":1e308}"#, now), Sample::Future);
+        assert_eq!(f.sample(r#"{"t":"1e999"}"#, now), Sample::Missing);
+        assert_eq!(f.sample(r#"{"t":"NaN"}"#, now), Sample::Missing);
+        assert_eq!(f.sample(r#"{"t":-5}"#, now), Sample::Missing);
+        assert_eq!(f.sample(r#"{"t":"soon"}"#, now), Sample::Missing);
+        // One millisecond after the epoch: 54 years late, for the histogram to clamp.
+        let ms = LatencyField::new("/t", Some(LatencyUnit::Ms)).unwrap();
+        assert_eq!(
+            ms.sample(r#"{"t":1}"#, now),
+            Sample::Latency(1_699_999_999_999_500)
+        );
     }
 }

@@ -40,11 +40,29 @@ pub enum ErrorKind {
     Protocol,
     /// Any other I/O error (reset, unreachable, out of ports or file descriptors).
     Io,
+    /// An event (or line) larger than `--max-event-size`, dropped by the parser.
+    Oversize,
+    /// A 200 whose body is encoded in a way bench never asked for (it sends no
+    /// Accept-Encoding nor TE): a Content-Encoding other than identity, or a Transfer-Encoding
+    /// other than chunked. Counted, not decoded, and the stream is not read.
+    ContentEncoding,
 }
 
 impl ErrorKind {
-    /// The key used in reports: `refused`, `timeout`, `status_503`, `content_type`, `tls`,
-    /// `protocol`, `io`.
+    /// Every kind but `Status`.
+    const NAMED: [ErrorKind; 8] = [
+        ErrorKind::Refused,
+        ErrorKind::Timeout,
+        ErrorKind::ContentType,
+        ErrorKind::Tls,
+        ErrorKind::Protocol,
+        ErrorKind::Io,
+        ErrorKind::Oversize,
+        ErrorKind::ContentEncoding,
+    ];
+
+    /// The key used in reports and thresholds: `refused`, `timeout`, `status_503`,
+    /// `content_type`, `tls`, `protocol`, `io`, `oversize`, `content_encoding`.
     pub fn key(self) -> String {
         match self {
             ErrorKind::Refused => "refused".into(),
@@ -54,7 +72,21 @@ impl ErrorKind {
             ErrorKind::Tls => "tls".into(),
             ErrorKind::Protocol => "protocol".into(),
             ErrorKind::Io => "io".into(),
+            ErrorKind::Oversize => "oversize".into(),
+            ErrorKind::ContentEncoding => "content_encoding".into(),
         }
+    }
+
+    /// The kind of a key (the inverse of [`ErrorKind::key`]); `None` for anything else.
+    pub fn from_key(key: &str) -> Option<ErrorKind> {
+        if let Some(kind) = ErrorKind::NAMED.into_iter().find(|k| k.key() == key) {
+            return Some(kind);
+        }
+        let code = key.strip_prefix("status_")?;
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(ErrorKind::Status(code.parse().ok()?))
     }
 }
 
@@ -74,12 +106,36 @@ pub struct IdCounts {
 }
 
 impl IdCounts {
-    fn merge(&mut self, o: &IdCounts) {
-        self.checked += o.checked;
-        self.lost += o.lost;
-        self.duplicated += o.duplicated;
-        self.out_of_order += o.out_of_order;
-        self.unchecked += o.unchecked;
+    fn merge(&mut self, o: &IdCounts, add: &Adder) -> Result<(), Overflow> {
+        add.to(&mut self.checked, o.checked, "ids.checked")?;
+        add.to(&mut self.lost, o.lost, "ids.lost")?;
+        add.to(&mut self.duplicated, o.duplicated, "ids.duplicated")?;
+        add.to(&mut self.out_of_order, o.out_of_order, "ids.out_of_order")?;
+        add.to(&mut self.unchecked, o.unchecked, "ids.unchecked")
+    }
+}
+
+/// A count that would not fit in 64 bits once added: its name in the report
+/// (`summary.events`, `errors.refused`, `histograms.latency`, `timeline[3]`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0} does not fit in 64 bits once added up")]
+pub struct Overflow(pub String);
+
+/// How [`Metrics`] are added up: checked (reports read back, where a wrapped count could turn
+/// a failing run into a passing one) or saturating (the shards of one run, whose only count a
+/// server can inflate at will is `lost`, by IDs that jump by 2^64).
+struct Adder {
+    saturate: bool,
+}
+
+impl Adder {
+    fn to(&self, a: &mut u64, b: u64, field: &str) -> Result<(), Overflow> {
+        *a = match a.checked_add(b) {
+            Some(sum) => sum,
+            None if self.saturate => u64::MAX,
+            None => return Err(Overflow(field.to_owned())),
+        };
+        Ok(())
     }
 }
 
@@ -115,6 +171,12 @@ pub struct Metrics {
     pub ids: IdCounts,
     /// Events whose data had no usable timestamp at `--latency-field`.
     pub latency_missing: u64,
+    /// Events whose timestamp was ahead of the clock (by more than its unit's resolution):
+    /// clock skew or the wrong unit. Not in `latency_us`; any makes latency thresholds fail.
+    pub latency_future: u64,
+    /// Events whose latency was beyond the histogram's hour, recorded as one hour: the wrong
+    /// unit, most likely. Any makes latency thresholds fail.
+    pub latency_clamped: u64,
     /// Events received in each second of the run.
     pub timeline: Vec<u64>,
 }
@@ -136,6 +198,8 @@ impl Default for Metrics {
             errors: BTreeMap::new(),
             ids: IdCounts::default(),
             latency_missing: 0,
+            latency_future: 0,
+            latency_clamped: 0,
             timeline: Vec::new(),
         }
     }
@@ -147,9 +211,9 @@ impl Metrics {
         *self.errors.entry(kind).or_default() += 1;
     }
 
-    /// All errors.
+    /// All errors (saturating: a report's error counts are checked to add up when it is read).
     pub fn error_count(&self) -> u64 {
-        self.errors.values().sum()
+        self.errors.values().fold(0, |a, b| a.saturating_add(*b))
     }
 
     /// Counts an event received `second` whole seconds into the run.
@@ -161,30 +225,73 @@ impl Metrics {
         self.timeline[second] += 1;
     }
 
-    /// Adds another shard's counts to these.
-    pub fn merge(&mut self, o: &Metrics) {
-        let _ = self.connect_us.add(&o.connect_us);
-        let _ = self.first_event_us.add(&o.first_event_us);
-        let _ = self.latency_us.add(&o.latency_us);
-        self.streams += o.streams;
-        self.attempts += o.attempts;
-        self.connected += o.connected;
-        self.events += o.events;
-        self.bytes += o.bytes;
-        self.disconnects += o.disconnects;
-        self.reconnects += o.reconnects;
-        self.unresumable += o.unresumable;
-        for (k, n) in &o.errors {
-            *self.errors.entry(*k).or_default() += n;
+    /// Adds another report's counts to these; the first count that would overflow, by its name
+    /// in the report, is an error (and these counts are then partly added: drop them). Taken
+    /// by value so that the longer timeline is kept and the shorter added in, not copied.
+    pub fn merge(&mut self, mut o: Metrics) -> Result<(), Overflow> {
+        if self.timeline.len() < o.timeline.len() {
+            std::mem::swap(&mut self.timeline, &mut o.timeline);
         }
-        self.ids.merge(&o.ids);
-        self.latency_missing += o.latency_missing;
+        self.add(&o, &Adder { saturate: false })
+    }
+
+    /// Adds another shard's counts to these, saturating at 2^64 − 1.
+    pub fn merge_saturating(&mut self, o: &Metrics) {
+        let _ = self.add(o, &Adder { saturate: true });
+    }
+
+    fn add(&mut self, o: &Metrics, add: &Adder) -> Result<(), Overflow> {
+        for (mine, theirs, name) in [
+            (&mut self.connect_us, &o.connect_us, "histograms.connect"),
+            (
+                &mut self.first_event_us,
+                &o.first_event_us,
+                "histograms.first_event",
+            ),
+            (&mut self.latency_us, &o.latency_us, "histograms.latency"),
+        ] {
+            // Bucket counts saturate in hdrhistogram: checking that the totals add up (on a copy)
+            // bounds the sum of every bucket.
+            add.to(&mut mine.len(), theirs.len(), name)?;
+            let _ = mine.add(theirs);
+        }
+        add.to(&mut self.streams, o.streams, "summary.streams")?;
+        add.to(&mut self.attempts, o.attempts, "summary.attempts")?;
+        add.to(&mut self.connected, o.connected, "summary.connected")?;
+        add.to(&mut self.events, o.events, "summary.events")?;
+        add.to(&mut self.bytes, o.bytes, "summary.bytes")?;
+        add.to(&mut self.disconnects, o.disconnects, "summary.disconnects")?;
+        add.to(&mut self.reconnects, o.reconnects, "summary.reconnects")?;
+        add.to(&mut self.unresumable, o.unresumable, "summary.unresumable")?;
+        // The total first: kinds that each fit may still add up to more than 64 bits.
+        add.to(&mut self.error_count(), o.error_count(), "summary.errors")?;
+        for (kind, n) in &o.errors {
+            let name = format!("errors.{}", kind.key());
+            add.to(self.errors.entry(*kind).or_default(), *n, &name)?;
+        }
+        self.ids.merge(&o.ids, add)?;
+        add.to(
+            &mut self.latency_missing,
+            o.latency_missing,
+            "summary.latency_missing",
+        )?;
+        add.to(
+            &mut self.latency_future,
+            o.latency_future,
+            "summary.latency_future",
+        )?;
+        add.to(
+            &mut self.latency_clamped,
+            o.latency_clamped,
+            "summary.latency_clamped",
+        )?;
         if self.timeline.len() < o.timeline.len() {
             self.timeline.resize(o.timeline.len(), 0);
         }
-        for (a, b) in self.timeline.iter_mut().zip(&o.timeline) {
-            *a += b;
+        for (i, (a, b)) in self.timeline.iter_mut().zip(&o.timeline).enumerate() {
+            add.to(a, *b, &format!("timeline[{i}]"))?;
         }
+        Ok(())
     }
 }
 
@@ -206,7 +313,8 @@ impl IdTracker {
             Some(last) if id == last => counts.duplicated += 1,
             Some(last) if id < last => counts.out_of_order += 1,
             Some(last) => {
-                counts.lost += id - last - 1;
+                // IDs that jump by ~2^64 are no sequence: saturate rather than wrap.
+                counts.lost = counts.lost.saturating_add(id - last - 1);
                 self.last = Some(id);
             }
             None => self.last = Some(id),
@@ -246,11 +354,66 @@ mod tests {
         a.event_at(0);
         b.event_at(2);
         b.error(ErrorKind::Status(503));
-        a.merge(&b);
+        a.merge(b).expect("no overflow");
         assert_eq!(a.latency_us.len(), 2);
         assert_eq!(a.events, 2);
         assert_eq!(a.timeline, vec![1, 0, 1]);
         assert_eq!(a.errors[&ErrorKind::Status(503)], 1);
         assert_eq!(ErrorKind::Status(503).key(), "status_503");
+    }
+
+    #[test]
+    fn merging_names_the_count_that_overflows_or_saturates_it() {
+        let overflow = |f: fn(&mut Metrics)| {
+            let mut a = Metrics::default();
+            let mut b = Metrics::default();
+            f(&mut a);
+            f(&mut b);
+            let mut saturated = a.clone();
+            saturated.merge_saturating(&b);
+            (a.merge(b).unwrap_err().0, saturated)
+        };
+        let (name, m) = overflow(|m| m.events = u64::MAX / 2 + 1);
+        assert_eq!((name.as_str(), m.events), ("summary.events", u64::MAX));
+        let (name, m) = overflow(|m| m.ids.lost = u64::MAX);
+        assert_eq!((name.as_str(), m.ids.lost), ("ids.lost", u64::MAX));
+        let (name, _) = overflow(|m| {
+            m.errors.insert(ErrorKind::Refused, u64::MAX - 1);
+        });
+        assert_eq!(name, "summary.errors");
+        let (name, _) = overflow(|m| m.timeline = vec![0, u64::MAX]);
+        assert_eq!(name, "timeline[1]");
+        let (name, _) = overflow(|m| {
+            m.latency_us.record_n(1000, u64::MAX / 2 + 1).unwrap();
+        });
+        assert_eq!(name, "histograms.latency");
+        for name in ["latency_future", "latency_clamped"] {
+            let (got, _) = overflow(match name {
+                "latency_future" => |m: &mut Metrics| m.latency_future = u64::MAX,
+                _ => |m: &mut Metrics| m.latency_clamped = u64::MAX,
+            });
+            assert_eq!(got, format!("summary.{name}"));
+        }
+    }
+
+    #[test]
+    fn error_keys_map_back_to_kinds() {
+        for kind in ErrorKind::NAMED.into_iter().chain([ErrorKind::Status(503)]) {
+            assert_eq!(ErrorKind::from_key(&kind.key()), Some(kind));
+        }
+        for key in ["status_x", "status_0503", "status_50", "boom", ""] {
+            assert_eq!(ErrorKind::from_key(key), None, "{key}");
+        }
+    }
+
+    #[test]
+    fn ids_that_jump_by_2_to_the_64_saturate_lost() {
+        let mut c = IdCounts::default();
+        for _ in 0..2 {
+            let mut t = IdTracker::default();
+            t.check("0", &mut c);
+            t.check(&(u64::MAX - 1).to_string(), &mut c);
+        }
+        assert_eq!(c.lost, u64::MAX);
     }
 }

@@ -8,6 +8,7 @@
 //! - latency.rs  the send timestamp in an event's data, by JSON pointer
 //! - tls.rs      rustls for https URLs (web PKI roots + --cacert, or -k)
 //! - report.rs   the report as JSON, rebuilt into metrics to merge reports losslessly;
+//!   report_read.rs reads reports back for `--merge` (bounded, checked, overflow-checked);
 //!   report_text.rs its text form; threshold.rs the `--threshold` conditions
 //!
 //! Streams are spread over one shard per core: a thread with its own current-thread runtime
@@ -64,8 +65,10 @@ pub struct BenchConfig {
     pub events: Option<u64>,
     /// Reopen as listen does (Last-Event-ID, retry:, backoff) rather than as a new client.
     pub reconnect: bool,
-    /// listen's reconnect timing, for `--reconnect`.
+    /// listen's reconnect timing (`--retry-delay`, `--max-delay`), for every reopened stream.
     pub backoff: Backoff,
+    /// `--max-event-size`: the largest event (and line) a stream's parser holds.
+    pub max_event_size: usize,
     /// Where the send timestamp is, for delivery latency.
     pub latency: Option<LatencyField>,
     /// Check increasing integer IDs.
@@ -110,9 +113,10 @@ impl BenchConfig {
             events: args.events,
             reconnect: args.reconnect,
             backoff: Backoff {
-                retry_delay: Duration::from_secs(3),
-                max_delay: Duration::from_secs(30),
+                retry_delay: args.retry_delay,
+                max_delay: args.max_delay,
             },
+            max_event_size: args.max_event_size,
             latency,
             check_ids: args.check_ids,
             source_ips,
@@ -129,12 +133,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let progress = !args.no_progress && std::io::stderr().is_terminal();
         measure(config, progress, &args.thresholds)?
     } else {
-        let reports = args
-            .merge
-            .iter()
-            .map(|p| Report::read(p))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        Report::merge(reports, &args.thresholds)?
+        Report::merge_files(&args.merge, &args.thresholds)?
     };
     output(&report, args, color)
 }
@@ -145,7 +144,7 @@ fn measure(
     thresholds: &[Threshold],
 ) -> anyhow::Result<Report> {
     let target = resolve(&config.request.url)?;
-    check_limits(&config);
+    check_limits(&config)?;
     let started_at = SystemTime::now();
     let (metrics, duration, interrupted) = execute(&config, target, progress)?;
     let run = Run {
@@ -204,10 +203,19 @@ fn resolve(url: &reqwest::Url) -> anyhow::Result<SocketAddr> {
 }
 
 /// Raises the open-file limit to its hard limit and says so up front when the streams asked
-/// for cannot fit, or cannot find enough ephemeral ports from one source address.
-fn check_limits(config: &BenchConfig) {
+/// for cannot fit, or cannot find enough ephemeral ports from one source address. More streams
+/// than the limit itself is a usage error: every stream is a task held in memory from the
+/// start, and those beyond the limit could only fail (`-c 1000000000` would exhaust memory).
+fn check_limits(config: &BenchConfig) -> Result<(), UsageError> {
     let limit = crate::sys::raise_nofile_limit();
     if let Some(limit) = limit {
+        if config.connections > limit {
+            return Err(UsageError(format!(
+                "-c {}: more streams than the open-file limit ({limit}) lets one process hold; \
+                 raise the hard limit (`ulimit -Hn`) or ask for fewer",
+                config.connections
+            )));
+        }
         if config.connections + SPARE_FDS > limit {
             eprintln!(
                 "ssecat: warning: {} streams asked for, but the open-file limit is {limit}: at most about {} can be open (raise `ulimit -n`)",
@@ -225,6 +233,7 @@ fn check_limits(config: &BenchConfig) {
             );
         }
     }
+    Ok(())
 }
 
 /// How many ephemeral ports the system hands out per (source, destination) pair.
@@ -276,7 +285,7 @@ fn execute(
         let metrics = t
             .join()
             .map_err(|_| anyhow::anyhow!("a bench thread panicked"))??;
-        total.merge(&metrics);
+        total.merge_saturating(&metrics);
     }
     Ok((total, elapsed, interrupted))
 }
@@ -341,7 +350,8 @@ fn watch_run(
         .build()
         .context("cannot start the async runtime")?;
     let bar = progress_bar(config, progress);
-    let deadline = start + config.duration;
+    // No deadline when the duration is beyond what an Instant can hold: until Ctrl-C.
+    let deadline = start.checked_add(config.duration);
     let interrupted = runtime.block_on(async {
         let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
         let mut tick = tokio::time::interval(Duration::from_millis(200));
@@ -349,7 +359,7 @@ fn watch_run(
         loop {
             tokio::select! {
                 _ = &mut ctrl_c => return true,
-                () = tokio::time::sleep_until(deadline) => return false,
+                () = worker::until(deadline) => return false,
                 _ = tick.tick() => {}
             }
             if lives.iter().all(|l| l.done.load(Ordering::Relaxed)) {

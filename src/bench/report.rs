@@ -6,11 +6,12 @@
 //! generator recording everything would have reported. Its shape is
 //! schemas/bench-report.schema.json.
 
+#[path = "report_read.rs"]
+mod read;
 #[path = "report_text.rs"]
 mod text;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use anyhow::{Context as _, anyhow, bail};
 use hdrhistogram::Histogram;
@@ -29,6 +30,7 @@ pub struct Report {
     /// Always [`FORMAT`]: tells a report from any other JSON, and its version.
     pub format: String,
     /// The runs combined in this report: one, or several after `--merge`.
+    #[serde(deserialize_with = "read::runs")]
     pub runs: Vec<Run>,
     /// Seconds the rates divide by: the longest run, since generators run in parallel.
     pub duration_secs: f64,
@@ -40,6 +42,7 @@ pub struct Report {
     /// `--check-ids` counts; `None` when no run checked IDs.
     pub ids: Option<Ids>,
     /// Events received in each second since the start (element-wise sum over merged runs).
+    #[serde(deserialize_with = "read::timeline")]
     pub timeline: Vec<u64>,
     /// Percentiles of each histogram, for people and scripts; `None` without samples.
     pub percentiles: Percentiles,
@@ -47,6 +50,11 @@ pub struct Report {
     pub histograms: Histograms,
     /// Each `--threshold` and how it fared.
     pub thresholds: Vec<ThresholdResult>,
+    /// What makes figures of this report untrustworthy (timestamps from the future, latencies
+    /// beyond the histogram's hour), for people; recomputed on merge (absent from reports of
+    /// earlier versions: none).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// What a run was asked to do and how it went, beside what it counted.
@@ -103,6 +111,14 @@ pub struct Summary {
     pub errors: u64,
     /// Events without a usable timestamp at `--latency-field`.
     pub latency_missing: u64,
+    /// Events whose timestamp was ahead of the clock: not in the latency histogram (absent from
+    /// reports of earlier versions: 0).
+    #[serde(default)]
+    pub latency_future: u64,
+    /// Events more than the histogram's hour late, recorded as one hour (absent from reports
+    /// of earlier versions: 0).
+    #[serde(default)]
+    pub latency_clamped: u64,
 }
 
 /// `--check-ids` counts (see [`IdCounts`]).
@@ -170,6 +186,7 @@ pub struct HistogramData {
     /// Highest trackable value, µs.
     pub high: u64,
     /// `[value_us, count]` per non-empty bucket, ascending.
+    #[serde(deserialize_with = "read::buckets")]
     pub counts: Vec<(u64, u64)>,
 }
 
@@ -219,6 +236,8 @@ impl Summary {
             unresumable: m.unresumable,
             errors: m.error_count(),
             latency_missing: m.latency_missing,
+            latency_future: m.latency_future,
+            latency_clamped: m.latency_clamped,
         }
     }
 }
@@ -265,9 +284,21 @@ impl HistogramData {
             );
         }
         let mut h = histogram();
+        // The histogram tracks up to the top of its last bucket, past HIST_MAX_US; a value
+        // recorded (clamped) at most HIST_MAX_US is written as the top of its bucket.
+        let top = h.highest_equivalent(HIST_MAX_US);
+        let mut total = 0u64;
         for &(value, count) in &self.counts {
-            h.record_n(value, count)
-                .map_err(|_| anyhow!("the {name} histogram holds {value} µs, out of its range"))?;
+            if value > top {
+                bail!("histograms.{name} holds {value} µs, beyond its range 1..{HIST_MAX_US}");
+            }
+            // hdrhistogram saturates its counts: a sum that overflows is refused here instead.
+            total = total.checked_add(count).with_context(|| {
+                format!("histograms.{name}: the counts do not fit in 64 bits once added up")
+            })?;
+            h.record_n(value, count).map_err(|_| {
+                anyhow!("histograms.{name} holds {value} µs, beyond its range 1..{HIST_MAX_US}")
+            })?;
         }
         Ok(h)
     }
@@ -293,17 +324,29 @@ impl Percentiles {
     }
 }
 
-/// The [`ErrorKind`] of a report key (the inverse of [`ErrorKind::key`]).
-pub fn error_kind(key: &str) -> Option<ErrorKind> {
-    Some(match key {
-        "refused" => ErrorKind::Refused,
-        "timeout" => ErrorKind::Timeout,
-        "content_type" => ErrorKind::ContentType,
-        "tls" => ErrorKind::Tls,
-        "protocol" => ErrorKind::Protocol,
-        "io" => ErrorKind::Io,
-        _ => ErrorKind::Status(key.strip_prefix("status_")?.parse().ok()?),
-    })
+/// What makes the latency figures untrustworthy, one sentence each.
+fn warnings(m: &Metrics, runs: &[Run]) -> Vec<String> {
+    let field = runs
+        .iter()
+        .find_map(|r| r.latency_field.as_deref())
+        .map_or_else(|| "--latency-field".into(), crate::output::shown);
+    let events = |n: u64| format!("{n} event{}", if n == 1 { "" } else { "s" });
+    let mut out = Vec::new();
+    if m.latency_future > 0 {
+        out.push(format!(
+            "{} had a timestamp at {field} ahead of this machine's clock (clock skew, or the \
+             wrong --latency-unit): left out of the latency figures; latency thresholds fail",
+            events(m.latency_future)
+        ));
+    }
+    if m.latency_clamped > 0 {
+        out.push(format!(
+            "{} arrived more than an hour after the timestamp at {field} (the wrong \
+             --latency-unit?): recorded as 1h; latency thresholds fail",
+            events(m.latency_clamped)
+        ));
+    }
+    out
 }
 
 impl Report {
@@ -328,6 +371,7 @@ impl Report {
                 .iter()
                 .map(|t| t.evaluate(m, duration_secs, ids_checked))
                 .collect(),
+            warnings: warnings(m, &runs),
             runs,
         }
     }
@@ -335,9 +379,17 @@ impl Report {
     /// The counts this report was made from, rebuilt exactly (histograms from their buckets,
     /// errors from their keys), to merge or re-evaluate.
     pub fn metrics(&self) -> anyhow::Result<Metrics> {
+        let mut m = self.counts()?;
+        m.timeline.clone_from(&self.timeline);
+        Ok(m)
+    }
+
+    /// [`Report::metrics`] but the timeline (left empty), which may be most of a report.
+    fn counts(&self) -> anyhow::Result<Metrics> {
         let mut errors = BTreeMap::new();
         for (key, n) in &self.errors {
-            let kind = error_kind(key).with_context(|| format!("unknown error kind '{key}'"))?;
+            let kind = ErrorKind::from_key(key)
+                .with_context(|| format!("unknown error kind '{}'", crate::output::shown(key)))?;
             errors.insert(kind, *n);
         }
         let s = &self.summary;
@@ -356,67 +408,10 @@ impl Report {
             errors,
             ids: self.ids.map(IdCounts::from).unwrap_or_default(),
             latency_missing: s.latency_missing,
-            timeline: self.timeline.clone(),
+            latency_future: s.latency_future,
+            latency_clamped: s.latency_clamped,
+            timeline: Vec::new(),
         })
-    }
-
-    /// Combines the reports of load generators that ran in parallel: counts and histograms
-    /// add up, timelines add element-wise, rates divide by the longest run; `thresholds` are
-    /// evaluated on the whole (those of the reports are not carried over).
-    pub fn merge(reports: Vec<Report>, thresholds: &[Threshold]) -> anyhow::Result<Report> {
-        if reports.is_empty() {
-            bail!("no reports to merge");
-        }
-        let mut total = Metrics::default();
-        let mut runs = Vec::new();
-        let mut duration_secs: f64 = 0.0;
-        for (i, report) in reports.into_iter().enumerate() {
-            let metrics = report
-                .metrics()
-                .with_context(|| format!("report {} of the merge is invalid", i + 1))?;
-            total.merge(&metrics);
-            duration_secs = duration_secs.max(report.duration_secs);
-            runs.extend(report.runs);
-        }
-        Ok(Report::build(runs, duration_secs, &total, thresholds))
-    }
-
-    /// Reads a report written by `--output`; errors name the file and what is wrong with it.
-    pub fn read(path: &Path) -> anyhow::Result<Report> {
-        let name = path.display();
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {name}"))?;
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            anyhow!("{name} is not JSON ({e}); --merge reads reports written by `ssecat bench --output FILE`")
-        })?;
-        match value.get("format").and_then(|f| f.as_str()) {
-            Some(FORMAT) => {}
-            Some(other) if other.starts_with("ssecat-bench-report/") => bail!(
-                "{name} is a bench report in format {other}, which this ssecat cannot read (it reads {FORMAT})"
-            ),
-            _ => bail!(
-                "{name} is not a ssecat bench report (no \"format\": \"{FORMAT}\"); write one with `ssecat bench --output FILE`"
-            ),
-        }
-        let report: Report = serde_json::from_value(value)
-            .with_context(|| format!("{name} is not a valid ssecat bench report"))?;
-        report
-            .check()
-            .with_context(|| format!("{name} is not a valid ssecat bench report"))?;
-        Ok(report)
-    }
-
-    /// What serde cannot check: a usable duration, histograms and error kinds that rebuild.
-    fn check(&self) -> anyhow::Result<()> {
-        if !(self.duration_secs.is_finite() && self.duration_secs >= 0.0) {
-            bail!(
-                "duration_secs is {}, not a number of seconds",
-                self.duration_secs
-            );
-        }
-        if self.runs.is_empty() {
-            bail!("it lists no runs");
-        }
-        self.metrics().map(|_| ())
     }
 
     /// The report as pretty JSON (no trailing newline), with arrays of numbers on one line so
@@ -445,7 +440,7 @@ mod tests {
     use crate::bench::metrics::record;
 
     /// Adds sample `i`'s share of a run: values over six orders of magnitude, every counter.
-    fn add_sample(m: &mut Metrics, i: u64) {
+    pub(super) fn add_sample(m: &mut Metrics, i: u64) {
         record(&mut m.connect_us, 200 + (i * 37) % 5_000);
         if i % 3 == 0 {
             record(&mut m.first_event_us, 1_000 + i * i % 2_000_000);
@@ -468,15 +463,21 @@ mod tests {
         m.ids.lost += i % 7 / 6;
         m.ids.duplicated += i % 13 / 12;
         m.latency_missing += i % 19 / 18;
+        m.latency_future += i % 23 / 22;
+        m.latency_clamped += i % 29 / 28;
+        if i % 31 == 30 {
+            m.error(ErrorKind::Oversize);
+            m.error(ErrorKind::ContentEncoding);
+        }
     }
 
-    fn metrics(range: std::ops::Range<u64>) -> Metrics {
+    pub(super) fn metrics(range: std::ops::Range<u64>) -> Metrics {
         let mut m = Metrics::default();
         range.for_each(|i| add_sample(&mut m, i));
         m
     }
 
-    fn info(check_ids: bool) -> Run {
+    pub(super) fn info(check_ids: bool) -> Run {
         Run {
             url: "http://[::1]:8080/events?q=\"[1, 2]\\".into(),
             started_at: "2023-11-14T22:13:20.000Z".into(),
@@ -564,74 +565,6 @@ mod tests {
         assert!(report.to_json().contains("\"ids\": null"));
     }
 
-    #[test]
-    fn error_keys_map_back_to_kinds() {
-        for kind in [
-            ErrorKind::Refused,
-            ErrorKind::Timeout,
-            ErrorKind::Status(503),
-            ErrorKind::ContentType,
-            ErrorKind::Tls,
-            ErrorKind::Protocol,
-            ErrorKind::Io,
-        ] {
-            assert_eq!(error_kind(&kind.key()), Some(kind));
-        }
-        assert_eq!(error_kind("status_x"), None);
-        assert_eq!(error_kind("boom"), None);
-    }
-
-    fn read_text(text: &str) -> String {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("r.json");
-        std::fs::write(&path, text).unwrap();
-        let err = Report::read(&path).unwrap_err();
-        format!("{err:#}").replace(&path.display().to_string(), "FILE")
-    }
-
-    #[test]
-    fn reading_something_else_says_what_it_is() {
-        assert!(read_text("hello").starts_with("FILE is not JSON (expected value"));
-        assert_eq!(
-            read_text(r#"{"events": 3}"#),
-            "FILE is not a ssecat bench report (no \"format\": \"ssecat-bench-report/1\"); write one with `ssecat bench --output FILE`"
-        );
-        assert_eq!(
-            read_text(r#"{"format": "ssecat-bench-report/9"}"#),
-            "FILE is a bench report in format ssecat-bench-report/9, which this ssecat cannot read (it reads ssecat-bench-report/1)"
-        );
-        let err = read_text(r#"{"format": "ssecat-bench-report/1"}"#);
-        assert!(
-            err.starts_with("FILE is not a valid ssecat bench report: missing field"),
-            "{err}"
-        );
-        let mut report = Report::new(info(true), &metrics(0..10), &[]);
-        report.errors.insert("gremlins".into(), 1);
-        let err = read_text(&report.to_json());
-        assert_eq!(
-            err,
-            "FILE is not a valid ssecat bench report: unknown error kind 'gremlins'"
-        );
-        let mut report = Report::new(info(true), &metrics(0..10), &[]);
-        report.histograms.latency.high = 10;
-        let err = read_text(&report.to_json());
-        assert!(err.ends_with("the latency histogram covers 1..10 µs at 3 significant figures, not 1..3600000000 at 3"), "{err}");
-    }
-
-    #[test]
-    fn reads_what_it_writes() {
-        let report = Report::new(info(true), &metrics(0..100), &thresholds());
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("r.json");
-        std::fs::write(&path, report.to_json() + "\n").unwrap();
-        let back = Report::read(&path).unwrap();
-        assert_eq!(
-            back.metrics().unwrap().latency_us,
-            report.metrics().unwrap().latency_us
-        );
-        assert_eq!((back.summary, back.runs), (report.summary, report.runs));
-    }
-
     fn schema() -> jsonschema::Validator {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -651,7 +584,9 @@ mod tests {
         no_ids.events_per_stream = Some(5);
         let full = Report::new(info(true), &metrics(0..500), &thresholds());
         let empty = Report::new(no_ids.clone(), &Metrics::default(), &thresholds());
-        let partial = Report::new(no_ids, &metrics(0..3), &[]);
+        let mut later = no_ids;
+        later.started_at = "2023-11-14T22:13:21.000Z".into();
+        let partial = Report::new(later, &metrics(0..3), &[]);
         let merged =
             Report::merge(vec![full.clone(), empty.clone(), partial.clone()], &[]).unwrap();
         for (name, report) in [

@@ -11,6 +11,7 @@ use colored::Colorize;
 
 use super::{Report, Stats};
 use crate::bench::threshold::trim_decimals;
+use crate::output::shown;
 use crate::units::format_duration;
 
 /// Width of the label column of the summary.
@@ -58,6 +59,7 @@ pub(super) fn render(r: &Report, out: &mut impl Write, color: bool) -> io::Resul
     summary(r, out, color)?;
     percentiles(r, out, color)?;
     latency_histogram(r, out, color)?;
+    warnings(r, out, color)?;
     errors(r, out, color)?;
     thresholds(r, out, color)
 }
@@ -67,12 +69,15 @@ fn summary(r: &Report, out: &mut impl Write, color: bool) -> io::Result<()> {
     let row =
         |out: &mut dyn Write, label: &str, value: String| writeln!(out, "  {label:<LABEL$}{value}");
     writeln!(out, "{}", paint("Summary", Tone::Title, color))?;
-    let mut urls: Vec<&str> = Vec::new();
-    for run in &r.runs {
-        if !urls.contains(&run.url.as_str()) {
-            urls.push(&run.url);
-        }
-    }
+    // Each URL once, in order (a set, so that a merge of many runs stays linear), shown
+    // escaped: a report read by --merge may come from anywhere.
+    let mut seen = std::collections::HashSet::new();
+    let urls: Vec<_> = r
+        .runs
+        .iter()
+        .filter(|run| seen.insert(run.url.as_str()))
+        .map(|run| shown(&run.url))
+        .collect();
     row(out, "URL", urls.join(", "))?;
     if r.runs.len() > 1 {
         row(out, "Runs", format!("{} merged", r.runs.len()))?;
@@ -178,7 +183,7 @@ fn stat_cells(s: &Stats) -> String {
 /// Why there is no latency: no field asked for, or events without a timestamp there.
 fn latency_note(r: &Report) -> Option<String> {
     let field = r.runs.iter().find_map(|run| run.latency_field.as_deref());
-    let Some(field) = field else {
+    let Some(field) = field.map(shown) else {
         return Some("(no --latency-field)".to_owned());
     };
     let missing = r.summary.latency_missing;
@@ -231,6 +236,19 @@ fn buckets(counts: &[(u64, u64)]) -> Vec<(f64, u64)> {
         buckets[i].1 += count;
     }
     buckets
+}
+
+/// What makes figures of the report untrustworthy, in red.
+fn warnings(r: &Report, out: &mut impl Write, color: bool) -> io::Result<()> {
+    if r.warnings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", paint("Warnings", Tone::Title, color))?;
+    for warning in &r.warnings {
+        writeln!(out, "  {}", paint(&shown(warning), Tone::Bad, color))?;
+    }
+    Ok(())
 }
 
 fn errors(r: &Report, out: &mut impl Write, color: bool) -> io::Result<()> {
@@ -473,6 +491,31 @@ mod tests {
             !text.contains("Lost") && !text.contains("Errors\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn warns_of_timestamps_from_the_future_and_escapes_what_a_merge_read() {
+        let mut m = metrics();
+        m.latency_future = 3;
+        m.latency_clamped = 1;
+        let mut run = info();
+        run.url = "http://x/\x1b[2J".into();
+        run.latency_field = Some("/t\x07".into());
+        let report = Report::new(run, &m, &[]);
+        let text = render(&report);
+        for line in [
+            "Warnings",
+            "  3 events had a timestamp at \"/t\\u{7}\" ahead of this machine's clock (clock skew, or the wrong --latency-unit): left out of the latency figures; latency thresholds fail",
+            "  1 event arrived more than an hour after the timestamp at \"/t\\u{7}\" (the wrong --latency-unit?): recorded as 1h; latency thresholds fail",
+            "  URL           \"http://x/\\u{1b}[2J\"",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "no line {line:?} in\n{text}"
+            );
+        }
+        assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text}");
+        assert_eq!(report.warnings.len(), 2);
     }
 
     #[test]

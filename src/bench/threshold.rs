@@ -4,19 +4,23 @@
 //! `error_rate<=0.01`. Duration metrics (`latency_*`, `connect_*`, `first_event_*`) take a
 //! duration (`250ms`, `1.5s`, `500us`; a bare number is milliseconds); the others take a plain
 //! number. A threshold that cannot be measured (no samples, IDs not checked) fails, so a broken
-//! setup never passes silently.
+//! setup never passes silently; so does every latency threshold when any event's timestamp was
+//! ahead of the clock or more than the histogram's hour behind it (`latency_future`,
+//! `latency_clamped`): with clocks or units that wrong, no latency figure can be trusted.
 
 use std::fmt;
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-use super::metrics::Metrics;
+use super::metrics::{ErrorKind, Metrics};
 
 /// Every metric a threshold can name, for error messages.
 const VALID_METRICS: &str = "latency_*, connect_*, first_event_* (* = min, p50, p90, p95, p99, \
      p999, max, mean), errors, error_rate, lost, duplicated, out_of_order, events, \
-     events_per_sec, bytes, disconnects, reconnects, connected";
+     events_per_sec, bytes, disconnects, reconnects, connected, attempts, unresumable, \
+     latency_missing, latency_future, latency_clamped, and the errors of one kind: refused, \
+     timeout, tls, protocol, io, content_type, content_encoding, oversize, status_NNN";
 
 /// The comparison operators, for error messages.
 const VALID_OPS: &str = "<, <=, >, >=, ==, !=";
@@ -73,6 +77,13 @@ enum Count {
     Disconnects,
     Reconnects,
     Connected,
+    Attempts,
+    Unresumable,
+    LatencyMissing,
+    LatencyFuture,
+    LatencyClamped,
+    /// Errors of one kind (`refused`, `status_503`, …).
+    Error(ErrorKind),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -130,7 +141,15 @@ impl Metric {
             "disconnects" => Count::Disconnects,
             "reconnects" => Count::Reconnects,
             "connected" => Count::Connected,
-            _ => return Metric::parse_duration(name),
+            "attempts" => Count::Attempts,
+            "unresumable" => Count::Unresumable,
+            "latency_missing" => Count::LatencyMissing,
+            "latency_future" => Count::LatencyFuture,
+            "latency_clamped" => Count::LatencyClamped,
+            _ => match ErrorKind::from_key(name) {
+                Some(kind) => Count::Error(kind),
+                None => return Metric::parse_duration(name),
+            },
         };
         Some(Metric::Count(count))
     }
@@ -216,7 +235,7 @@ impl Threshold {
         };
         let (pass, actual) = match measured {
             Ok((value, shown)) => (self.op.holds(value, self.value), shown),
-            Err(why) => (false, why.to_owned()),
+            Err(why) => (false, why),
         };
         ThresholdResult {
             expr: self.expr.clone(),
@@ -233,16 +252,19 @@ impl fmt::Display for Threshold {
 }
 
 /// A measured value and how to show it, or why it could not be measured.
-type Measured = Result<(f64, String), &'static str>;
+type Measured = Result<(f64, String), String>;
 
 fn duration_stat(m: &Metrics, hist: Hist, stat: Stat) -> Measured {
     let h: &Histogram<u64> = match hist {
         Hist::Connect => &m.connect_us,
         Hist::FirstEvent => &m.first_event_us,
-        Hist::Latency => &m.latency_us,
+        Hist::Latency => {
+            untrusted_latency(m)?;
+            &m.latency_us
+        }
     };
     if h.is_empty() {
-        return Err("no samples");
+        return Err("no samples".into());
     }
     let us = match stat {
         Stat::Min => h.min() as f64,
@@ -253,25 +275,41 @@ fn duration_stat(m: &Metrics, hist: Hist, stat: Stat) -> Measured {
     Ok((us, precise_micros(us)))
 }
 
+/// Why no latency figure can be trusted, if a timestamp was from the future or hours old.
+fn untrusted_latency(m: &Metrics) -> Result<(), String> {
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    match (m.latency_future, m.latency_clamped) {
+        (0, 0) => Ok(()),
+        (0, n) => Err(format!("{n} timestamp{} over 1h old", plural(n))),
+        (n, _) => Err(format!("{n} timestamp{} in the future", plural(n))),
+    }
+}
+
 fn count_stat(m: &Metrics, count: Count, duration_secs: f64, ids_checked: bool) -> Measured {
     let needs_ids = matches!(count, Count::Lost | Count::Duplicated | Count::OutOfOrder);
     if needs_ids && !ids_checked {
-        return Err("needs --check-ids");
+        return Err("needs --check-ids".into());
     }
     let value = match count {
         Count::Errors => m.error_count() as f64,
-        Count::ErrorRate if m.attempts == 0 => return Err("no attempts"),
+        Count::ErrorRate if m.attempts == 0 => return Err("no attempts".into()),
         Count::ErrorRate => m.error_count() as f64 / m.attempts as f64,
         Count::Lost => m.ids.lost as f64,
         Count::Duplicated => m.ids.duplicated as f64,
         Count::OutOfOrder => m.ids.out_of_order as f64,
         Count::Events => m.events as f64,
-        Count::EventsPerSec if duration_secs <= 0.0 => return Err("no duration"),
+        Count::EventsPerSec if duration_secs <= 0.0 => return Err("no duration".into()),
         Count::EventsPerSec => m.events as f64 / duration_secs,
         Count::Bytes => m.bytes as f64,
         Count::Disconnects => m.disconnects as f64,
         Count::Reconnects => m.reconnects as f64,
         Count::Connected => m.connected as f64,
+        Count::Attempts => m.attempts as f64,
+        Count::Unresumable => m.unresumable as f64,
+        Count::LatencyMissing => m.latency_missing as f64,
+        Count::LatencyFuture => m.latency_future as f64,
+        Count::LatencyClamped => m.latency_clamped as f64,
+        Count::Error(kind) => m.errors.get(&kind).copied().unwrap_or(0) as f64,
     };
     Ok((value, plain_number(value)))
 }
@@ -387,9 +425,21 @@ mod tests {
             "disconnects",
             "reconnects",
             "connected",
+            "attempts",
+            "unresumable",
+            "latency_missing",
+            "latency_future",
+            "latency_clamped",
+            "oversize",
+            "content_encoding",
+            "status_503",
         ] {
             assert!(Threshold::parse(&format!("{name}<1")).is_ok(), "{name}");
         }
+        assert_eq!(
+            parse("Content_Encoding==0").metric,
+            Metric::Count(Count::Error(ErrorKind::ContentEncoding))
+        );
     }
 
     #[test]
@@ -467,6 +517,34 @@ mod tests {
         assert_eq!((r.pass, r.actual.as_str()), (true, "0"));
         let r = parse("error_rate<1").evaluate(&Metrics::default(), 10.0, true);
         assert_eq!((r.pass, r.actual.as_str()), (false, "no attempts"));
+        let r = eval("refused==1");
+        assert_eq!((r.pass, r.actual.as_str()), (true, "1"));
+        let r = eval("status_503==0");
+        assert_eq!((r.pass, r.actual.as_str()), (true, "0"));
+    }
+
+    #[test]
+    fn timestamps_from_the_future_or_hours_old_fail_every_latency_threshold() {
+        let mut m = metrics();
+        m.latency_future = 2;
+        for text in ["latency_p99<1ms", "latency_p99>1ms", "latency_max<3600s"] {
+            let r = parse(text).evaluate(&m, 10.0, false);
+            assert_eq!(
+                (r.pass, r.actual.as_str()),
+                (false, "2 timestamps in the future"),
+                "{text}"
+            );
+        }
+        m.latency_future = 0;
+        m.latency_clamped = 1;
+        let r = parse("latency_max<=7200s").evaluate(&m, 10.0, false);
+        assert_eq!(
+            (r.pass, r.actual.as_str()),
+            (false, "1 timestamp over 1h old")
+        );
+        // Other thresholds are not affected, and these counts can be named.
+        assert!(parse("connect_p99<1s").evaluate(&m, 10.0, false).actual == "no samples");
+        assert!(parse("latency_clamped==1").evaluate(&m, 10.0, false).pass);
     }
 
     #[test]

@@ -11,13 +11,15 @@ use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
+use hyper::header::{CONTENT_ENCODING, HeaderMap, TRANSFER_ENCODING};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep, timeout};
 
 use super::BenchConfig;
 use super::http1::{self, EncodedRequest};
-use super::metrics::{ErrorKind, IdTracker, Metrics, record};
+use super::latency::Sample;
+use super::metrics::{ErrorKind, HIST_MAX_US, IdTracker, Metrics, record};
 use crate::listen::policy::{Verdict, classify};
 use crate::parse::{ItemRef, Parser};
 use crate::request::resumable;
@@ -63,15 +65,16 @@ pub async fn stream(
 ) {
     let config = shard.config.clone();
     if let Some(rate) = config.ramp {
-        let at = shard.start + Duration::from_secs_f64(index as f64 / rate);
+        // A stream due later than time can say (a tiny --ramp) waits for the end of the run.
+        let after = Duration::try_from_secs_f64(index as f64 / rate).ok();
         tokio::select! {
-            () = tokio::time::sleep_until(at) => {}
+            () = until(after.and_then(|d| shard.start.checked_add(d))) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
     }
     shard.metrics.borrow_mut().streams += 1;
     let mut state = StreamState {
-        parser: Parser::new(),
+        parser: Parser::new().with_max_event_size(config.max_event_size),
         ids: IdTracker::default(),
         received: 0,
         server_retry: None,
@@ -119,6 +122,14 @@ pub async fn stream(
                 _ = stop.wait_for(|s| *s) => return,
             }
         }
+    }
+}
+
+/// Sleeps until `deadline`; forever when there is none (it is beyond what an Instant holds).
+pub(super) async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -203,11 +214,29 @@ async fn open(
 fn check(shard: &Shard, head: http1::Head) -> Result<(), Ended> {
     let status = head.status.as_u16();
     match classify(head.status, &head.headers, false) {
+        Verdict::Stream if encoded(&head.headers) => {
+            Err(fail(shard, ErrorKind::ContentEncoding, None))
+        }
         Verdict::Stream => Ok(()),
         Verdict::Retry(after) => Err(fail(shard, ErrorKind::Status(status), after)),
         Verdict::WrongType(_) => Err(fail(shard, ErrorKind::ContentType, None)),
         Verdict::Stop | Verdict::Fail => Err(fail(shard, ErrorKind::Status(status), None)),
     }
+}
+
+/// Whether a body is encoded in a way bench never asked for (it sends neither Accept-Encoding
+/// nor TE): a content coding other than `identity`, or a transfer coding other than `chunked`.
+/// Empty list elements do not count (RFC 9110 §5.6.1).
+fn encoded(headers: &HeaderMap) -> bool {
+    let codings = |name, plain: &'static str| {
+        headers
+            .get_all(name)
+            .iter()
+            .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+            .map(<[u8]>::trim_ascii)
+            .any(move |c| !c.is_empty() && !c.eq_ignore_ascii_case(plain.as_bytes()))
+    };
+    codings(CONTENT_ENCODING, "identity") || codings(TRANSFER_ENCODING, "chunked")
 }
 
 /// Reads the body into the parser until it ends, breaks, or this stream has its `--events`.
@@ -255,10 +284,7 @@ async fn read_stream(
                         );
                     }
                     if let (Some(field), Some(wall)) = (&config.latency, wall) {
-                        match field.latency_us(&e.data, wall) {
-                            Some(us) => record(&mut m.latency_us, us),
-                            None => m.latency_missing += 1,
-                        }
+                        count_latency(&mut m, field.sample(&e.data, wall));
                     }
                     if config.check_ids {
                         ids.check(e.id, &mut m.ids);
@@ -268,6 +294,7 @@ async fn read_stream(
                     }
                 }
                 ItemRef::Retry(ms) => *server_retry = Some(Duration::from_millis(ms)),
+                ItemRef::Error(_) => m.error(ErrorKind::Oversize),
                 _ => {}
             });
         });
@@ -282,6 +309,22 @@ async fn read_stream(
                 return Ended::Closed;
             }
         }
+    }
+}
+
+/// Records what an event's timestamp said: a latency (counted apart too when beyond the
+/// histogram's hour, where it is clamped), a timestamp from the future (counted, not recorded),
+/// or none.
+fn count_latency(m: &mut Metrics, sample: Sample) {
+    match sample {
+        Sample::Latency(us) => {
+            if us > HIST_MAX_US {
+                m.latency_clamped += 1;
+            }
+            record(&mut m.latency_us, us);
+        }
+        Sample::Future => m.latency_future += 1,
+        Sample::Missing => m.latency_missing += 1,
     }
 }
 
@@ -369,6 +412,7 @@ mod tests {
             check_ids: false,
             source_ips: Vec::new(),
             tls: None,
+            max_event_size: 1 << 20,
         };
         Rc::new(Shard {
             config: Rc::new(config),

@@ -34,6 +34,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::sync::{mpsc, oneshot};
 
+pub mod bench;
 pub mod listen;
 pub mod process;
 pub mod serve;

@@ -5,7 +5,9 @@
 //!   storms (`retry: 0`, `Retry-After: 0` or in the past), huge delays, Referer after a redirect,
 //!   redirect loops and empty `Location`
 //! - bench.rs: servers against `ssecat bench`: reconnect storms, oversize events, timestamps in
-//!   the future, unasked-for `Content-Encoding`; crafted reports against `--merge`
+//!   the future, unasked-for `Content-Encoding`, interim responses and framing lies, IDs that
+//!   jump by 2^64; bench_inputs.rs: its flags at their extremes, crafted reports against
+//!   `--merge`
 //! - serve_http.rs: clients against `ssecat serve`'s HTTP front: control characters and invalid
 //!   UTF-8 in topics, huge heads, missing or doubled Host, foreign Host names and Origins,
 //!   pipelining, HTTP/1.0, JSON edge cases, h2c (authority, header lists, idle connections),
@@ -20,6 +22,7 @@
 mod common;
 
 mod bench;
+mod bench_inputs;
 mod inputs;
 mod listen;
 mod serve_http;
