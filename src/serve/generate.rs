@@ -76,15 +76,17 @@ async fn ticks(app: Arc<App>, tick: Tick) {
             id: None,
             retry: None,
         };
-        publish(&app, "tick", vec![event]);
+        publish(&app, "tick", vec![event]).await;
     }
 }
 
-fn publish(app: &App, source: &str, events: Vec<Publish>) {
+/// Publishes like a publisher does: waiting for full queues and for memory, so a generator
+/// never outruns its subscribers.
+async fn publish(app: &App, source: &str, events: Vec<Publish>) {
     let count = events.len();
-    match app.hub.publish(events) {
+    match app.hub.publish(events).await {
         Ok(p) => app.log.publish(source, count, &p.id, p.delivered),
-        Err(msg) => app.log.warn(&format!("{source}: not published: {msg}")),
+        Err(refused) => app.log.warn(&format!("{source}: not published: {refused}")),
     }
 }
 
@@ -179,7 +181,7 @@ async fn stdin(app: Arc<App>, json: bool) {
             }])
         };
         match events {
-            Ok(events) => publish(&app, "stdin", events),
+            Ok(events) => publish(&app, "stdin", events).await,
             Err(msg) => app
                 .log
                 .warn(&format!("stdin line {number}: {msg}; not published")),
@@ -226,7 +228,7 @@ async fn playback(app: Arc<App>, events: Arc<Vec<Timed>>, speed: f64, repeat: bo
         let start = Instant::now();
         for timed in events.iter() {
             sleep_until(start + timed.at.div_f64(speed)).await;
-            publish(&app, source, vec![timed.event.clone()]);
+            publish(&app, source, vec![timed.event.clone()]).await;
         }
         if !repeat {
             break;

@@ -10,7 +10,8 @@
 //! | `OPTIONS *`      | CORS preflight                                                  |
 //!
 //! Errors are JSON, `{"error": "…"}`, with a 4xx status: 400 bad input, 401 token, 404 path,
-//! 405 method, 413 body too large; 503 when the stream limit is reached.
+//! 405 method, 408 body too slow, 413 body or event too large; 503 when the stream limit is
+//! reached, or the memory for bodies is taken. Reading a body is body.rs's.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Either, Full, Limited};
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::http::request;
@@ -27,9 +28,9 @@ use hyper::{Method, Request, Response, StatusCode, Version};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use super::App;
-use super::hub::{Publish, Topics};
+use super::hub::{Publish, Refused, Topics};
 use super::stream::EventStream;
+use super::{App, body};
 
 /// A response body: a whole one, or an event stream.
 pub type ServeBody = Either<Full<Bytes>, EventStream>;
@@ -193,20 +194,9 @@ async fn subscribe(
     }
     prelude.push_str(eol);
     let peer = peer.to_string();
-    app.log.connect(
-        &peer,
-        &sub.topics,
-        last_event_id.as_deref(),
-        replay.events.len(),
-    );
-    let body = EventStream::new(
-        app.clone(),
-        slot,
-        sub,
-        peer,
-        Bytes::from(prelude),
-        replay.events,
-    );
+    app.log
+        .connect(&peer, &sub.topics, last_event_id.as_deref(), replay.events);
+    let body = EventStream::new(app.clone(), slot, sub, peer, Bytes::from(prelude));
     let mut r = Response::new(Either::Right(body));
     set(
         &mut r,
@@ -282,6 +272,7 @@ fn check_topic(name: &str) -> Result<(), String> {
 }
 
 async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Response<ServeBody> {
+    let started = tokio::time::Instant::now();
     if let Some(token) = &app.config.token {
         if !bearer(req.headers()).is_some_and(|g| same(g, token)) {
             return unauthorized("publishing needs the token (Authorization: Bearer TOKEN)");
@@ -297,43 +288,25 @@ async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Re
                 .to_ascii_lowercase()
                 .starts_with("application/json")
         });
-    let max = app.config.max_body;
-    let too_large = || {
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!(
-                "the body is over --max-body ({})",
-                crate::units::format_size(max as u64)
-            ),
-        )
-    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return too_large();
-    }
-    let body = match Limited::new(req.into_body(), max).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(err) if err.is::<http_body_util::LengthLimitError>() => return too_large(),
-        Err(err) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!("cannot read the body: {err}"),
-            );
-        }
+    let mut body = match body::read_publish(app, req.into_body(), declared, is_json, started).await
+    {
+        Ok(body) => body,
+        Err(refusal) => return refused_body(refusal),
     };
     let defaults = match Publish::from_query(&query) {
         Ok(p) => p,
         Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
     };
     let events = if is_json {
-        serde_json::from_slice::<Value>(&body)
+        serde_json::from_slice::<Value>(&body.bytes)
             .map_err(|e| format!("the body is not valid JSON: {e}"))
             .and_then(|value| events_from_json(value, &defaults))
     } else {
-        match String::from_utf8(body.to_vec()) {
+        match String::from_utf8(body.bytes.to_vec()) {
             Ok(data) => Ok(vec![Publish { data, ..defaults }]),
             Err(_) => Err("the body is not UTF-8 text".to_owned()),
         }
@@ -343,7 +316,9 @@ async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Re
         Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
     };
     let count = events.len();
-    match app.hub.publish(events) {
+    // The raw bytes are not needed any more; the decoded events keep the budget until out.
+    body.bytes = Bytes::new();
+    match app.hub.publish(events).await {
         Ok(p) => {
             app.log
                 .publish(&format!("{peer} POST"), count, &p.id, p.delivered);
@@ -352,8 +327,22 @@ async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Re
                 &json!({"id": p.id, "delivered": p.delivered}),
             )
         }
-        Err(msg) => error(StatusCode::SERVICE_UNAVAILABLE, msg),
+        Err(refused @ Refused::TooLarge { .. }) => {
+            error(StatusCode::PAYLOAD_TOO_LARGE, &refused.to_string())
+        }
+        Err(refused) => error(StatusCode::SERVICE_UNAVAILABLE, &refused.to_string()),
     }
+}
+
+/// The answer to a body that could not be read or decoded: its connection is closed, as the
+/// rest of the body may still be coming.
+fn refused_body(refusal: body::Refusal) -> Response<ServeBody> {
+    let mut r = error(refusal.status, &refusal.message);
+    if refusal.retry_after {
+        set(&mut r, header::RETRY_AFTER, "1");
+    }
+    set(&mut r, header::CONNECTION, "close");
+    r
 }
 
 impl Publish {
@@ -478,6 +467,7 @@ fn stats(app: &App) -> Response<ServeBody> {
             "subscribers_per_topic": topics,
             "events_published": get(&c.events_published),
             "events_in_history": app.hub.history_len(),
+            "event_memory_bytes": app.hub.event_memory(),
             "bytes_sent": get(&s.bytes_sent),
             "replays": get(&c.replays),
             "events_replayed": get(&c.events_replayed),
