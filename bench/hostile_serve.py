@@ -4,11 +4,11 @@
 Usage:
   hostile_serve.py stall HOST PORT N SIZE     N POSTs declaring SIZE bytes that send all but the
                                               last byte, then stall; prints how each ended
-  flood HOST PORT N SIZE [--json] [--topics]  N POSTs, one after another, of SIZE bytes of
+  flood HOST PORT N SIZE [--tiny] [--topics]  N POSTs, one after another, of SIZE bytes of
                                               newlines (the worst case for encoding: each line
-                                              becomes a `data:` line); --json: an array of
-                                              {"data": "\\n…"} events instead; --topics: each to
-                                              its own topic
+                                              becomes a `data:` line); --tiny: a JSON array of
+                                              {"data":""} events instead (the worst case for
+                                              decoding); --topics: each to its own topic
   deaf HOST PORT N [--topics]                 N subscribers (each to its own topic with --topics)
                                               that never read a byte, held until stdin closes
 
@@ -58,13 +58,11 @@ async def stall(host, port, n, size):
     print("stalled POSTs ended:", json.dumps(summary))
 
 
-def flood(host, port, n, size, as_json, topics):
+def flood(host, port, n, size, tiny, topics):
     import http.client
-    if as_json:
-        # Each event's data is a run of newlines: 2 bytes of JSON ("\n") per line.
-        per_event = 4096
-        event = json.dumps({"data": "\n" * per_event})
-        count = max(1, size // len(event))
+    if tiny:
+        event = '{"data":""}'
+        count = max(1, size // (len(event) + 1))
         body = ("[" + ",".join([event] * count) + "]").encode()
         ctype = "application/json"
     else:
@@ -102,7 +100,7 @@ def main():
     if mode == "stall":
         asyncio.run(stall(host, port, args[0], args[1]))
     elif mode == "flood":
-        flood(host, port, args[0], args[1], "--json" in flags, "--topics" in flags)
+        flood(host, port, args[0], args[1], "--tiny" in flags, "--topics" in flags)
     elif mode == "deaf":
         asyncio.run(deaf(host, port, args[0], "--topics" in flags))
     else:

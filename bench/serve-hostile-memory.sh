@@ -4,17 +4,21 @@
 #
 # Usage: bench/serve-hostile-memory.sh SCENARIO [SERVE FLAGS…]
 #   stall     200 POSTs declaring 1 MiB that stall one byte before the end
-#   history   100 POSTs of 1 MiB of newlines (each line a `data:` line), no subscriber
+#   history   100 POSTs of 1 MiB of newlines (each line a `data:` line: 7.3 MB once encoded),
+#             no subscriber
+#   history2  200 POSTs of 280 KiB of newlines (just under 2 MiB once encoded), no subscriber
 #   deaf      one subscriber that never reads, then 100 POSTs of 1 MiB of newlines
-#   topics    50 subscribers that never read, each on its own topic, then 50 POSTs of 280 KiB of
-#             newlines (just under 2 MiB encoded), one to each topic, four times over
-#   json      20 POSTs of a 1 MiB JSON array of events whose data is newlines
+#   deaf2     one subscriber that never reads, then 200 POSTs of 280 KiB of newlines
+#   topics    100 subscribers that never read, each on its own topic, then 100 POSTs of 280 KiB
+#             of newlines, one to each topic, three times over
+#   json      20 POSTs of a 1 MiB JSON array of {"data":""} (87,000 events each)
+#   play      --play of a 27 MB raw capture of 3,000,000 tiny events
 # SSECAT=path/to/ssecat runs another build (e.g. an older one, for a before/after figure);
 # otherwise the release build of this checkout is built and run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-scenario=${1:?usage: bench/serve-hostile-memory.sh stall|history|deaf|topics|json [FLAGS…]}
+scenario=${1:?usage: bench/serve-hostile-memory.sh stall|history|history2|deaf|deaf2|topics|json|play [FLAGS…]}
 shift
 need python3 python3
 if [ -z "${SSECAT:-}" ]; then
@@ -22,10 +26,15 @@ if [ -z "${SSECAT:-}" ]; then
   SSECAT=./target/release/ssecat
 fi
 log=$(mktemp)
+capture=$(mktemp)
+if [ "$scenario" = play ]; then
+  python3 -c 'import sys; sys.stdout.write("data: x\n\n" * 3000000)' >"$capture"
+  set -- --play "$capture" --speed 1000000 "$@"
+fi
 "$SSECAT" serve --port 0 -q "$@" 2>"$log" &
 pid=$!
 fifo=$(mktemp -u); mkfifo "$fifo"
-trap 'exec 3>&- 2>/dev/null || true; kill $pid 2>/dev/null || true; rm -f "$log" "$fifo"' EXIT
+trap 'exec 3>&- 2>/dev/null || true; kill $pid 2>/dev/null || true; rm -f "$log" "$fifo" "$capture"' EXIT
 addr=$(served_addr "$log")
 port=${addr##*:}
 hwm() { proc_field "/proc/$pid/status" '/VmHWM/ {print $2}'; }
@@ -43,13 +52,18 @@ case $scenario in
     echo "5 s into the stall: RSS $(rss $pid) KiB, peak $(hwm) KiB"
     wait $attack ;;
   history) python3 bench/hostile_serve.py flood 127.0.0.1 "$port" 100 1048576 ;;
+  history2) python3 bench/hostile_serve.py flood 127.0.0.1 "$port" 200 286720 ;;
   deaf)
     deaf 1
     python3 bench/hostile_serve.py flood 127.0.0.1 "$port" 100 1048576 ;;
+  deaf2)
+    deaf 1
+    python3 bench/hostile_serve.py flood 127.0.0.1 "$port" 200 286720 ;;
   topics)
-    deaf 50 --topics
-    for _ in 1 2 3 4; do python3 bench/hostile_serve.py flood 127.0.0.1 "$port" 50 286720 --topics; done ;;
-  json) python3 bench/hostile_serve.py flood 127.0.0.1 "$port" 20 1048576 --json ;;
+    deaf 100 --topics
+    for _ in 1 2 3; do python3 bench/hostile_serve.py flood 127.0.0.1 "$port" 100 286720 --topics; done ;;
+  json) python3 bench/hostile_serve.py flood 127.0.0.1 "$port" 20 1048576 --tiny ;;
+  play) sleep 4 ;;
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
 esac
 sleep 1

@@ -141,6 +141,8 @@ pub enum Refused {
     TooLarge {
         /// Its index in the batch.
         index: usize,
+        /// Events in the batch.
+        of: usize,
         /// Its encoded size (with room for an assigned ID).
         size: usize,
         /// The bound.
@@ -157,12 +159,23 @@ impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use crate::units::format_size;
         match self {
-            Refused::TooLarge { index, size, max } => write!(
-                f,
-                "event {index} is {} once encoded (each line of data becomes a `data:` line), over --max-event-size ({}); nothing was published",
-                format_size(*size as u64),
-                format_size(*max as u64)
-            ),
+            Refused::TooLarge {
+                index,
+                of,
+                size,
+                max,
+            } => {
+                match of {
+                    1 => f.write_str("the event is")?,
+                    _ => write!(f, "event {index} is")?,
+                }
+                write!(
+                    f,
+                    " {} once encoded (each line of data becomes a `data:` line), over --max-event-size ({}); nothing was published",
+                    format_size(*size as u64),
+                    format_size(*max as u64)
+                )
+            }
             Refused::ShuttingDown { published: 0 } => f.write_str("the server is shutting down"),
             Refused::ShuttingDown { published } => write!(
                 f,

@@ -10,12 +10,14 @@
 //!   body.rs reads a publish body within its size, time and memory bounds
 //! - stream.rs   one subscriber's response body: prelude, replay, live queue, faults
 //! - generate.rs generators publishing through the hub: ticks, stdin, playback of captures
+//!   (capture.rs reads a capture a line at a time)
 //! - log.rs      one coloured stderr line per connect, disconnect, publish and fault
 //!
 //! [`serve`] takes an already-bound listener and a shutdown future, so tests run it in-process
 //! on port 0; [`run`] is the command-line entry point around it.
 
 mod body;
+pub mod capture;
 pub mod generate;
 mod h1;
 mod history;
@@ -29,7 +31,6 @@ mod stream;
 use std::future::Future;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -112,10 +113,8 @@ pub struct Tick {
 /// `--play` and its options.
 #[derive(Debug, Clone)]
 pub struct Play {
-    /// The capture's file.
-    pub file: PathBuf,
-    /// Its events, read at start.
-    pub events: Arc<Vec<generate::Timed>>,
+    /// The capture, checked at start and read as it plays.
+    pub capture: Arc<capture::Capture>,
     /// Speed factor.
     pub speed: f64,
     /// Start again at the end.
@@ -169,8 +168,7 @@ impl ServeConfig {
                 play: match &args.play {
                     None => None,
                     Some(file) => Some(Play {
-                        events: Arc::new(generate::load_capture(file, &args.topic)?),
-                        file: file.clone(),
+                        capture: Arc::new(capture::Capture::open(file, &args.topic)?),
                         speed: args.speed,
                         repeat: args.loop_play,
                     }),

@@ -289,7 +289,11 @@ impl Sub {
 /// Starts the `ssecat serve --port 0 ARGS…` binary and waits for its listening line: the
 /// process and its address.
 pub fn spawn_serve(args: &[&str]) -> (super::Running, SocketAddr) {
-    let mut run = super::ssecat(["serve", "--port", "0"]).args(args).spawn();
+    listening(super::ssecat(["serve", "--port", "0"]).args(args).spawn())
+}
+
+/// Waits for a started `ssecat serve --port 0`'s listening line: the process and its address.
+pub fn listening(mut run: super::Running) -> (super::Running, SocketAddr) {
     run.wait_stderr("(events at /events", WAIT);
     let stderr = run.stderr_so_far();
     let addr = stderr

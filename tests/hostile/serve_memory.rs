@@ -2,7 +2,9 @@
 //! found around them): publish bodies that stall, trickle or never end; events that are big in
 //! bytes once encoded; JSON batches that are big once decoded; subscribers that never read;
 //! bursts larger than a queue; shutdown with events still queued; replays of a large history to
-//! many clients at once. Each test says the attack and the bound it proves.
+//! many clients at once; captures for `--play` that are huge, endless or absurdly timed; lines
+//! of `--stdin-json` that are big once decoded. Each test says the attack and the bound it
+//! proves.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -11,8 +13,10 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::common::serve::{Sub, publish, publish_json, serve, spawn_serve, wait_stats_at};
-use crate::common::{WAIT, ms};
+use crate::common::serve::{
+    Sub, listening, publish, publish_json, serve, spawn_serve, stats_at, wait_stats_at,
+};
+use crate::common::{WAIT, command, ms, ssecat};
 
 // ---------------------------------------------------------------------------------------------
 // Bodies that do not arrive (item 11)
@@ -372,8 +376,102 @@ async fn sigterm_gives_up_on_a_deaf_subscriber_after_the_shutdown_timeout_and_sa
 }
 
 // ---------------------------------------------------------------------------------------------
+// Captures (--play) and stdin
+// ---------------------------------------------------------------------------------------------
+
+/// `"t": 1e308` made `serve --play` panic at start (exit 101), and `"t": 1e19` parked the
+/// playback for 300 million years. `"t"` is 0 to a year, else a one-line error naming the line.
+#[test]
+fn a_capture_with_an_absurd_time_is_a_one_line_error_not_a_panic() {
+    for t in ["1e308", "1e19"] {
+        let file = temp_file(format!("{{\"data\":\"x\",\"t\":{t}}}\n").as_bytes());
+        let out = ssecat(["serve", "--port", "0", "--play", path(&file)]).run();
+        out.code(1);
+        assert!(
+            out.stderr.starts_with("ssecat: error: in ")
+                && out
+                    .stderr
+                    .contains(": line 1: \"t\" must be milliseconds from the start")
+                && out.stderr.lines().count() == 1,
+            "{}",
+            out.dump()
+        );
+    }
+}
+
+/// `--speed 1e-300` crashed the playback task (an overflow dividing the event's time by it).
+#[tokio::test]
+async fn a_tiny_speed_parks_the_playback_instead_of_crashing_it() {
+    let file = temp_file(b"{\"data\":\"a\",\"t\":0}\n{\"data\":\"b\",\"t\":10}\n");
+    let (run, addr) = spawn_serve(&["--play", path(&file), "--speed", "1e-300"]);
+    wait_stats(addr, |s| s["events_published"] == 1).await;
+    tokio::time::sleep(ms(300)).await;
+    let stderr = run.stderr_so_far();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stats_at(addr).await["events_published"], 1);
+}
+
+/// `--play /dev/zero` read until memory ran out. A capture must be a regular file (it is read
+/// twice: checked at start, then played).
+#[test]
+fn a_capture_that_is_not_a_regular_file_is_refused() {
+    // Under a 2 GB address-space limit, so a build that reads it whole fails fast.
+    let script = "ulimit -v 2000000; exec \"$0\" serve --port 0 --play /dev/zero";
+    let out = command("sh")
+        .args(["-c", script, env!("CARGO_BIN_EXE_ssecat")])
+        .run();
+    out.code(1);
+    assert!(
+        out.stderr
+            .starts_with("ssecat: error: /dev/zero is not a regular file: --play reads"),
+        "{}",
+        out.dump()
+    );
+}
+
+/// A 27 MB raw capture of 3,000,000 tiny events took 945 MB once loaded (35 times its size).
+/// A capture is now read as it plays.
+#[tokio::test]
+async fn a_large_capture_of_tiny_events_plays_in_bounded_memory() {
+    let file = temp_file("data: x\n\n".repeat(1_000_000).as_bytes());
+    let (run, addr) = spawn_serve(&["-q", "--play", path(&file), "--speed", "1000000"]);
+    wait_stats(addr, |s| s["events_published"].as_u64() >= Some(20_000)).await;
+    let peak = run.peak_rss().expect("VmHWM");
+    assert!(peak < 100 << 20, "peak RSS {} MiB", peak >> 20);
+}
+
+/// A line of `--stdin-json` is decoded like a publish body: a line of 87,000 tiny events (1 MiB)
+/// took 60 MB to decode. It is skipped with a warning, like a body refused with 413.
+#[tokio::test]
+async fn a_stdin_json_line_too_costly_to_decode_is_skipped_with_a_warning() {
+    let tiny = Value::Array(vec![json!({"data": ""}); 87_000]);
+    let input = format!("{tiny}\n{}\n", json!({"data": "after"}));
+    let (run, addr) = listening(
+        ssecat(["serve", "--port", "0", "--stdin", "--stdin-json"])
+            .stdin(input)
+            .spawn(),
+    );
+    wait_stats(addr, |s| s["events_published"] == 1).await;
+    let stderr = run.stderr_so_far();
+    assert!(
+        stderr.contains("stdin line 1: a batch of 87000 events takes more than --body-memory (64 MiB) to decode; not published"),
+        "{stderr}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
+
+fn temp_file(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().expect("a temp file");
+    std::io::Write::write_all(&mut file, bytes).expect("write the temp file");
+    file
+}
+
+fn path(file: &tempfile::NamedTempFile) -> &str {
+    file.path().to_str().expect("a UTF-8 path")
+}
 
 async fn connect(addr: SocketAddr) -> TcpStream {
     tokio::time::timeout(WAIT, TcpStream::connect(addr))

@@ -85,7 +85,12 @@ impl Hub {
         for (index, p) in events.iter().enumerate() {
             let size = self.encoded_len(p);
             if size > max {
-                return Err(Refused::TooLarge { index, size, max });
+                return Err(Refused::TooLarge {
+                    index,
+                    of: events.len(),
+                    size,
+                    max,
+                });
             }
         }
         Ok(())

@@ -195,7 +195,17 @@ async fn events_over_max_event_size_once_encoded_are_refused_whole() {
         .publish(vec![msg("a", "ok"), msg("a", &"\n".repeat(19))])
         .await
         .unwrap_err();
-    assert!(matches!(err, Refused::TooLarge { index: 1, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Refused::TooLarge {
+                index: 1,
+                of: 2,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("--max-event-size"), "{err}");
     assert_eq!(hub.history_len(), 0);
 }
