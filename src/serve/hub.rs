@@ -206,6 +206,9 @@ pub struct Hub {
     history_bounds: history::Bounds,
     state: Mutex<HubState>,
     meter: Arc<Meter>,
+    /// Notified when a full queue has drained to half, or a subscriber left: publishers
+    /// waiting for room look again.
+    room: Notify,
     /// Counters for `/stats`.
     pub counters: Counters,
 }
@@ -240,6 +243,7 @@ impl Hub {
                 ttl: config.history_ttl,
             },
             meter: Meter::new(config.event_memory),
+            room: Notify::new(),
             config,
             state: Mutex::new(HubState::default()),
             counters: Counters::default(),
@@ -299,7 +303,6 @@ impl Hub {
         let sub = Arc::new(Subscriber::new(
             state.next_subscriber,
             topics,
-            self.limits,
             &self.meter,
             kill,
             replay.cursor,
@@ -319,7 +322,9 @@ impl Hub {
     /// The next frame's chunks for `sub`'s stream: the replay first, then its queue. Called
     /// when the stream's last frame has been written.
     pub fn next(&self, sub: &Subscriber, waker: &Waker) -> Poll {
-        sub.ack(Instant::now());
+        if sub.ack(Instant::now(), &self.limits) {
+            self.room.notify_waiters();
+        }
         if sub.replaying() {
             let state = lock(&self.state);
             let step = sub.replay_with(|cursor| {
@@ -330,6 +335,8 @@ impl Hub {
             drop(state);
             if let Some(poll) = step {
                 if matches!(poll, Poll::Closed(Closed::Slow)) {
+                    // The history dropped events it had not reached: it is slow.
+                    sub.cut(Closed::Slow);
                     self.counters
                         .slow_disconnects
                         .fetch_add(1, Ordering::Relaxed);
@@ -338,6 +345,16 @@ impl Hub {
             }
         }
         sub.take(waker, FRAME_EVENTS, FRAME_BYTES)
+    }
+
+    /// Waits until `sub` has room again (or has gone), or `deadline`.
+    async fn wait_room(&self, sub: &Subscriber, deadline: Instant) {
+        let notified = self.room.notified();
+        let mut notified = std::pin::pin!(notified);
+        notified.as_mut().enable();
+        if sub.is_full() {
+            let _ = tokio::time::timeout_at(deadline.into(), notified).await;
+        }
     }
 
     /// Counts the bytes of a frame gathered from several chunks (a copy) with the events.
@@ -349,6 +366,7 @@ impl Hub {
     pub fn unsubscribe(&self, sub: &Subscriber) {
         sub.cut(Closed::Gone);
         lock(&self.state).remove(sub.id);
+        self.room.notify_waiters();
     }
 
     /// Refuses new subscribers and events; every stream ends once it has sent what is queued
@@ -362,6 +380,7 @@ impl Hub {
         state.topics.clear();
         state.wildcard.clear();
         drop(state);
+        self.room.notify_waiters();
         self.meter.wake_all();
     }
 
@@ -411,6 +430,15 @@ impl Hub {
 }
 
 impl HubState {
+    /// The subscribers of `topic`: its own, then those of `*`.
+    fn targets<'a>(&'a self, topic: &str) -> impl Iterator<Item = &'a Arc<Subscriber>> + 'a {
+        self.topics
+            .get(topic)
+            .into_iter()
+            .flatten()
+            .chain(self.wildcard.iter())
+    }
+
     fn remove(&mut self, id: u64) {
         let Some(sub) = self.everyone.remove(&id) else {
             return;

@@ -69,20 +69,19 @@ pub enum Poll {
     Closed(Closed),
 }
 
-/// A subscriber: what it follows, its queue, and how to wake or drop its stream.
+/// A subscriber: what it follows, its queue, and how to wake or drop its stream. Kept small:
+/// an idle subscriber is most of what a busy server holds, so the bounds and the notification
+/// of publishers waiting for room are the hub's, passed in.
 #[derive(Debug)]
 pub struct Subscriber {
     /// Unique per server run.
     pub id: u64,
     /// What it follows.
     pub topics: Topics,
-    limits: Limits,
     state: Mutex<State>,
     /// Notified when it is cut off, so its connection is dropped even while blocked writing to
     /// a client that does not read.
     kill: Arc<Notify>,
-    /// Notified when a full queue has drained to half, or the stream ended.
-    room: Notify,
 }
 
 #[derive(Debug)]
@@ -110,7 +109,6 @@ impl Subscriber {
     pub fn new(
         id: u64,
         topics: Topics,
-        limits: Limits,
         meter: &Arc<Meter>,
         kill: Arc<Notify>,
         replay: Option<Cursor>,
@@ -118,7 +116,6 @@ impl Subscriber {
         Subscriber {
             id,
             topics,
-            limits,
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 queued: 0,
@@ -132,24 +129,23 @@ impl Subscriber {
                 replay,
             }),
             kill,
-            room: Notify::new(),
         }
     }
 
     /// Whether an event of `len` bytes fits now. A queue found full starts its slow clock.
-    pub fn room(&self, len: usize, now: Instant) -> Room {
+    pub fn room(&self, len: usize, now: Instant, limits: &Limits) -> Room {
         let mut s = lock(&self.state);
         if s.closed.is_some() || s.closing {
             return Room::Closed;
         }
         let busy = !s.queue.is_empty() || s.in_flight > 0;
-        let over = s.queue.len() >= self.limits.events
-            || s.queued + s.in_flight + len + SLOT > self.limits.bytes;
+        let over =
+            s.queue.len() >= limits.events || s.queued + s.in_flight + len + SLOT > limits.bytes;
         if s.full_since.is_none() && !(busy && over) {
             return Room::Yes;
         }
         let since = *s.full_since.get_or_insert(now);
-        let deadline = since + self.limits.slow_timeout;
+        let deadline = since + limits.slow_timeout;
         if now >= deadline {
             Room::Expired
         } else {
@@ -157,11 +153,11 @@ impl Subscriber {
         }
     }
 
-    /// Queues a chunk the hub found room for.
-    pub fn push(&self, chunk: Chunk, now: Instant) {
+    /// Queues a chunk the hub found room for; false if the stream has ended.
+    pub fn push(&self, chunk: Chunk, now: Instant) -> bool {
         let mut s = lock(&self.state);
         if s.closed.is_some() {
-            return;
+            return false;
         }
         if s.queue.is_empty() && s.in_flight == 0 {
             s.busy_since = now;
@@ -173,6 +169,7 @@ impl Subscriber {
         let waker = s.waker.take();
         drop(s);
         waker.into_iter().for_each(Waker::wake);
+        true
     }
 
     /// Queues a comment if the stream has nothing else to send (a keep-alive is pointless
@@ -182,20 +179,24 @@ impl Subscriber {
             let s = lock(&self.state);
             s.closed.is_none() && !s.closing && s.queue.is_empty() && s.in_flight == 0
         };
-        if idle {
-            self.push(chunk.clone(), now);
-        }
-        idle
+        idle && self.push(chunk.clone(), now)
     }
 
-    /// The stream has written its last frame: that memory is free.
-    pub fn ack(&self, now: Instant) {
+    /// The stream has written its last frame: that memory is free. True when that ended a
+    /// full spell (the queue has drained to half its bounds): publishers waiting can go on.
+    pub fn ack(&self, now: Instant, limits: &Limits) -> bool {
         let mut s = lock(&self.state);
         if s.in_flight > 0 {
             s.in_flight = 0;
             s.busy_since = now;
         }
-        self.release_if_drained(s);
+        let drained = s.full_since.is_some()
+            && s.queue.len() <= limits.events / 2
+            && s.queued + s.in_flight <= limits.bytes / 2;
+        if drained {
+            s.full_since = None;
+        }
+        drained
     }
 
     /// Takes queued chunks for one frame: at most `max_events`, and no more than `max_bytes`
@@ -255,11 +256,8 @@ impl Subscriber {
                 s.in_flight += chunks.iter().map(|c| c.bytes.len()).sum::<usize>();
                 Some(Poll::Ready(chunks))
             }
-            Err(()) => {
-                drop(s);
-                self.cut(Closed::Slow);
-                Some(Poll::Closed(Closed::Slow))
-            }
+            // The hub cuts it off.
+            Err(()) => Some(Poll::Closed(Closed::Slow)),
         }
     }
 
@@ -286,7 +284,6 @@ impl Subscriber {
         if why == Closed::Slow {
             self.kill.notify_one();
         }
-        self.room.notify_waiters();
     }
 
     /// Ends the stream once what is queued (and left to replay) has been sent.
@@ -296,7 +293,6 @@ impl Subscriber {
         let waker = s.waker.take();
         drop(s);
         waker.into_iter().for_each(Waker::wake);
-        self.room.notify_waiters();
     }
 
     /// Why its stream ended, if it has.
@@ -304,12 +300,12 @@ impl Subscriber {
         lock(&self.state).closed
     }
 
-    /// True when it has had something to write and written nothing for `--slow-timeout`.
-    pub fn stalled(&self, now: Instant) -> bool {
+    /// True when it has had something to write and written nothing for `timeout`.
+    pub fn stalled(&self, now: Instant, timeout: Duration) -> bool {
         let s = lock(&self.state);
         s.closed.is_none()
             && (!s.queue.is_empty() || s.in_flight > 0)
-            && now.duration_since(s.busy_since) > self.limits.slow_timeout
+            && now.duration_since(s.busy_since) > timeout
     }
 
     /// Events queued and the replay cursor, for the count of what shutdown left undelivered.
@@ -321,27 +317,10 @@ impl Subscriber {
         (s.queue.iter().filter(|c| c.is_event).count(), s.replay)
     }
 
-    /// Waits until the queue has room again, it is closed, or `deadline`.
-    pub async fn wait_room(&self, deadline: Instant) {
-        let notified = self.room.notified();
-        let mut notified = std::pin::pin!(notified);
-        notified.as_mut().enable();
-        if lock(&self.state).full_since.is_none() || self.closed().is_some() {
-            return;
-        }
-        let _ = tokio::time::timeout_at(deadline.into(), notified).await;
-    }
-
-    /// Ends a full spell once the queue has drained to half its bounds.
-    fn release_if_drained(&self, mut s: MutexGuard<'_, State>) {
-        if s.full_since.is_some()
-            && s.queue.len() <= self.limits.events / 2
-            && s.queued + s.in_flight <= self.limits.bytes / 2
-        {
-            s.full_since = None;
-            drop(s);
-            self.room.notify_waiters();
-        }
+    /// True while it is in a full spell and still streaming: publishers wait for it.
+    pub fn is_full(&self) -> bool {
+        let s = lock(&self.state);
+        s.full_since.is_some() && s.closed.is_none()
     }
 }
 

@@ -51,7 +51,7 @@ impl Hub {
             let wait = self.publish_some(&mut events, &mut progress, batch)?;
             match wait {
                 None => break,
-                Some(Wait::Room(sub, deadline)) => sub.wait_room(deadline).await,
+                Some(Wait::Room(sub, deadline)) => self.wait_room(&sub, deadline).await,
                 Some(Wait::Memory(deadline)) => {
                     let need = events.peek().map_or(0, |p| self.encoded_len(p));
                     self.meter
@@ -115,58 +115,55 @@ impl Hub {
                 "" => Arc::from("default"),
                 t => Arc::from(t),
             };
-            let targets: Vec<Arc<Subscriber>> = state
-                .topics
-                .get(&topic)
-                .into_iter()
-                .flatten()
-                .chain(state.wildcard.iter())
-                .cloned()
-                .collect();
             let len = self.encoded_len(p);
-            if let Some(wait) = self.check_room(&mut state, &targets, len, now, progress) {
+            if let Some(wait) = self.check_room(&mut state, &topic, len, now, progress) {
                 return Ok(Some(wait));
             }
             let Some(p) = events.next() else { break };
-            self.commit(&mut state, p, topic, &targets, now, progress, batch);
+            self.commit(&mut state, p, topic, now, progress, batch);
         }
         Ok(None)
     }
 
-    /// Cuts off the slow among `targets`; `Some` when the event must wait.
+    /// Cuts off the slow among the subscribers of `topic`; `Some` when the event must wait.
     fn check_room(
         &self,
         state: &mut HubState,
-        targets: &[Arc<Subscriber>],
+        topic: &str,
         len: usize,
         now: Instant,
         progress: &mut Progress,
     ) -> Option<Wait> {
         let mut wait = None;
-        for sub in targets {
-            match sub.room(len, now) {
+        let mut expired = Vec::new();
+        let mut targets = 0;
+        for sub in state.targets(topic) {
+            targets += 1;
+            match sub.room(len, now, &self.limits) {
                 Room::Yes | Room::Closed => {}
-                Room::Expired => {
-                    self.cut_slow(state, sub);
-                    progress.slow += 1;
-                }
+                Room::Expired => expired.push(sub.clone()),
                 Room::Full(deadline) => {
-                    wait.get_or_insert(Wait::Room(sub.clone(), deadline));
+                    wait.get_or_insert_with(|| Wait::Room(sub.clone(), deadline));
                 }
             }
+        }
+        progress.slow += expired.len();
+        for sub in &expired {
+            self.cut_slow(state, sub);
         }
         if wait.is_some() {
             return wait;
         }
-        let need = len + targets.len() * SLOT;
+        let need = len + targets * SLOT;
         if self.meter.fits(need) {
             return None;
         }
         // Over --event-memory: first whoever holds memory without writing.
+        let timeout = self.config.slow_timeout;
         let stalled: Vec<Arc<Subscriber>> = state
             .everyone
             .values()
-            .filter(|s| s.stalled(now))
+            .filter(|s| s.stalled(now, timeout))
             .cloned()
             .collect();
         if !stalled.is_empty() {
@@ -182,17 +179,15 @@ impl Hub {
         if self.meter.fits(need) {
             return None;
         }
-        Some(Wait::Memory(now + self.config.slow_timeout))
+        Some(Wait::Memory(now + timeout))
     }
 
-    /// Publishes one event that every target has room for.
-    #[allow(clippy::too_many_arguments)]
+    /// Publishes one event that every subscriber of its topic has room for.
     fn commit(
         &self,
         state: &mut HubState,
         p: Publish,
         topic: Arc<str>,
-        targets: &[Arc<Subscriber>],
         now: Instant,
         progress: &mut Progress,
         batch: bool,
@@ -221,11 +216,10 @@ impl Hub {
             bytes: bytes.clone(),
             is_event: true,
         };
-        for sub in targets {
-            if sub.closed().is_some() {
+        for sub in state.targets(&topic) {
+            if !sub.push(chunk.clone(), now) {
                 continue;
             }
-            sub.push(chunk.clone(), now);
             if batch {
                 progress.reached_batch.insert(sub.id, sub.clone());
             } else {

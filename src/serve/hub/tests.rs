@@ -176,12 +176,18 @@ async fn the_queue_is_bounded_in_bytes_but_takes_one_large_event_when_empty() {
     let big = "x".repeat(5000);
     hub.publish(vec![msg("x", &big)]).await.unwrap();
     // The next one does not fit while the first is queued or being written.
-    assert!(matches!(sub.room(10, Instant::now()), Room::Full(_)));
+    assert!(matches!(
+        sub.room(10, Instant::now(), &hub.limits),
+        Room::Full(_)
+    ));
     assert_eq!(
         drain(&hub, &sub).len(),
         big.len() + "id: 1\ndata: \n\n".len()
     );
-    assert!(matches!(sub.room(10, Instant::now()), Room::Yes));
+    assert!(matches!(
+        sub.room(10, Instant::now(), &hub.limits),
+        Room::Yes
+    ));
 }
 
 #[tokio::test]
