@@ -430,14 +430,14 @@ fn a_capture_that_is_not_a_regular_file_is_refused() {
 }
 
 /// A 27 MB raw capture of 3,000,000 tiny events took 945 MB once loaded (35 times its size).
-/// A capture is now read as it plays.
+/// A capture is now read as it plays. (400,000 events here: 3.6 MB, 126 MB loaded whole.)
 #[tokio::test]
 async fn a_large_capture_of_tiny_events_plays_in_bounded_memory() {
-    let file = temp_file("data: x\n\n".repeat(1_000_000).as_bytes());
+    let file = temp_file("data: x\n\n".repeat(400_000).as_bytes());
     let (run, addr) = spawn_serve(&["-q", "--play", path(&file), "--speed", "1000000"]);
     wait_stats(addr, |s| s["events_published"].as_u64() >= Some(20_000)).await;
     let peak = run.peak_rss().expect("VmHWM");
-    assert!(peak < 100 << 20, "peak RSS {} MiB", peak >> 20);
+    assert!(peak < 64 << 20, "peak RSS {} MiB", peak >> 20);
 }
 
 /// A line of `--stdin-json` is decoded like a publish body: a line of 87,000 tiny events (1 MiB)
