@@ -9,8 +9,9 @@
 #   history2  200 POSTs of 280 KiB of newlines (just under 2 MiB once encoded), no subscriber
 #   deaf      one subscriber that never reads, then 100 POSTs of 1 MiB of newlines
 #   deaf2     one subscriber that never reads, then 200 POSTs of 280 KiB of newlines
-#   topics    100 subscribers that never read, each on its own topic, then 100 POSTs of 280 KiB
-#             of newlines, one to each topic, three times over
+#   topics    50 subscribers that never read, each on its own topic, then 50 POSTs of 280 KiB
+#             of newlines, one to each topic, eight times over (with --client-queue-bytes 16MiB,
+#             50 queues could hold 800 MiB: --event-memory is the bound that holds)
 #   json      20 POSTs of a 1 MiB JSON array of {"data":""} (87,000 events each)
 #   play      --play of a 27 MB raw capture of 3,000,000 tiny events
 # SSECAT=path/to/ssecat runs another build (e.g. an older one, for a before/after figure);
@@ -60,8 +61,8 @@ case $scenario in
     deaf 1
     python3 bench/hostile_serve.py flood 127.0.0.1 "$port" 200 286720 ;;
   topics)
-    deaf 100 --topics
-    for _ in 1 2 3; do python3 bench/hostile_serve.py flood 127.0.0.1 "$port" 100 286720 --topics; done ;;
+    deaf 50 --topics
+    for _ in 1 2 3 4 5 6 7 8; do python3 bench/hostile_serve.py flood 127.0.0.1 "$port" 50 286720 --topics; done ;;
   json) python3 bench/hostile_serve.py flood 127.0.0.1 "$port" 20 1048576 --tiny ;;
   play) sleep 4 ;;
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;

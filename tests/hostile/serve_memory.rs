@@ -238,6 +238,28 @@ async fn a_json_batch_too_costly_to_decode_is_refused_with_413() {
     assert_eq!(reply["id"], "10000");
 }
 
+/// `/stats` remembers up to 256 event types for the viewer page, forever: 256 distinct types of
+/// 1 MiB each pinned 256 MiB, and every `/stats` answer carried them. A type longer than 256
+/// bytes is published but not remembered.
+#[tokio::test]
+async fn long_event_types_are_not_remembered_for_stats() {
+    let srv = serve(&[]);
+    let url = srv.url("/events");
+    for i in 0..20 {
+        let event = format!("{i}{}", "t".repeat(64 * 1024));
+        let (status, reply) = publish_json(&url, &json!({"event": event, "data": "x"})).await;
+        assert_eq!(status, 200, "{reply}");
+    }
+    let stats = srv.stats().await;
+    assert_eq!(stats["events_published"], 20);
+    assert_eq!(
+        stats["event_types"],
+        json!([]),
+        "{}",
+        &stats.to_string()[..200]
+    );
+}
+
 /// Replaying the whole history to many clients that do not read gathered up to 256 events into
 /// one frame per client: 20 clients and 16 KiB events held 80 MB of copies. Frames are now
 /// 64 KiB at most, and a replay is a cursor into the history, not a copy of it.
