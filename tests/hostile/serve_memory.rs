@@ -252,11 +252,12 @@ async fn long_event_types_are_not_remembered_for_stats() {
     }
     let stats = srv.stats().await;
     assert_eq!(stats["events_published"], 20);
-    assert_eq!(
-        stats["event_types"],
-        json!([]),
-        "{}",
-        &stats.to_string()[..200]
+    let types = stats["event_types"].as_array().cloned().unwrap_or_default();
+    let longest = types.iter().filter_map(Value::as_str).map(str::len).max();
+    assert!(
+        types.is_empty(),
+        "{} event types remembered, the longest {longest:?} bytes",
+        types.len()
     );
 }
 
