@@ -261,13 +261,39 @@ pub struct ServeArgs {
     )]
     pub history: usize,
 
+    /// Bytes of events kept for replay (encoded, with their IDs and a fixed cost per event)
+    /// [default: 64MiB].
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", hide_default_value = true, value_parser = parse_mem_size)]
+    pub history_bytes: usize,
+
     /// Forget events older than this (e.g. 10m) [default: never].
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub history_ttl: Option<Duration>,
 
-    /// Events queued per subscriber before it counts as slow and is disconnected [default: 1024].
+    /// Events queued per subscriber; publishers wait while it is full [default: 1024].
     #[arg(long, value_name = "N", default_value_t = 1024, hide_default_value = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub client_queue: u32,
+
+    /// Bytes queued (or being written) per subscriber; an empty queue still takes one larger
+    /// event [default: 4MiB].
+    #[arg(long, value_name = "SIZE", default_value = "4MiB", hide_default_value = true, value_parser = parse_mem_size)]
+    pub client_queue_bytes: usize,
+
+    /// A subscriber whose full queue does not drain to half within this is cut off as slow
+    /// (publishers to its topics wait for it meanwhile) [default: 5s].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "5s", hide_default_value = true)]
+    pub slow_timeout: Duration,
+
+    /// Most bytes of events held at once (history, queues, writes in progress; an event shared
+    /// by many subscribers counts once); over it, subscribers that write nothing are cut off,
+    /// then the oldest history goes, then publishers wait [default: 256MiB].
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", hide_default_value = true, value_parser = parse_mem_size)]
+    pub event_memory: usize,
+
+    /// Largest event once encoded (every line of data is a `data:` line: a body of newlines
+    /// grows 7 times); larger ones get 413 [default: twice --max-body].
+    #[arg(long, value_name = "SIZE", value_parser = parse_mem_size)]
+    pub max_event_size: Option<usize>,
 
     /// Send a keep-alive comment this often; 0 turns it off [default: 15s].
     #[arg(long, value_name = "DUR", value_parser = parse_period, default_value = "15s", hide_default_value = true)]
@@ -280,6 +306,19 @@ pub struct ServeArgs {
     /// Largest publish request body [default: 1MiB].
     #[arg(long, value_name = "SIZE", default_value = "1MiB", hide_default_value = true, value_parser = parse_mem_size)]
     pub max_body: usize,
+
+    /// A publish body must arrive within this, from the request's head; else 408 [default: 30s].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "30s", hide_default_value = true)]
+    pub body_timeout: Duration,
+
+    /// Most bytes of publish bodies being read or decoded at once; more get 503 [default: 64MiB,
+    /// or twice --max-body if more].
+    #[arg(long, value_name = "SIZE", value_parser = parse_mem_size)]
+    pub body_memory: Option<usize>,
+
+    /// On Ctrl-C or SIGTERM, how long streams get to send what is queued for them [default: 5s].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "5s", hide_default_value = true)]
+    pub shutdown_timeout: Duration,
 
     /// Publishing needs `Authorization: Bearer TOKEN`.
     #[arg(

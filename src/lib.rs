@@ -31,7 +31,11 @@
 //!               (the HTTP API), decode.rs (queries, topics, JSON bodies, checked), guard.rs
 //!               (Host names answered, origins that may publish), stream.rs (one subscriber's
 //!               body: replay, queue, faults), generate.rs (keep-alives, ticks, stdin, playback),
-//!               log.rs (throttled warnings), viewer.html
+//!               log.rs (throttled warnings), viewer.html; the bounds: queue.rs (a
+//!               subscriber's queue, in events and bytes, and when it is slow), history.rs
+//!               (history and replay cursors), meter.rs (every event byte counted once,
+//!               `--event-memory`), body.rs (publish bodies: size, time, memory), capture.rs
+//!               (`--play` files read a line at a time)
 //! bench/        `ssecat bench`: one shard (thread + current-thread runtime) per core, each
 //!               holding its streams (worker.rs: http1.rs, bench's own small HTTP/1.1 client
 //!               reading each stream through one 1 KiB buffer, + the parser) and its own
@@ -47,8 +51,8 @@
 //!   event filter → [`output::Printer`] → stdout; lifecycle (connected, reconnecting in 3s,
 //!   Last-Event-ID) → stderr.
 //! - serve: publish (HTTP POST, tick, stdin, playback) → [`serve::hub::Hub`] → encoded once
-//!   into shared `Bytes` → each subscriber's bounded queue → its connection's body; the history
-//!   keeps the same bytes for replay.
+//!   into shared `Bytes` → each subscriber's bounded queue (a full one makes the publisher wait)
+//!   → its connection's body; the history keeps the same bytes for replay.
 //! - bench: flags → [`bench::BenchConfig`] → N stream tasks per shard (HTTP/1.1 connections,
 //!   TLS for https → the same parser) → per-shard [`bench::metrics::Metrics`], no lock or message per event →
 //!   merged once → [`bench::report::Report`] (text, JSON, thresholds).

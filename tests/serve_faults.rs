@@ -1,7 +1,7 @@
 //! `ssecat serve` under faults and generators, run in-process (tests/common/serve.rs):
 //!
-//! - a subscriber that stops reading is cut off (`--client-queue`) without slowing publishers or
-//!   the other subscribers;
+//! - a subscriber that stops reading is cut off (`--client-queue`, `--slow-timeout`), slowing
+//!   publishers and the other subscribers for no longer than `--slow-timeout`;
 //! - the injected faults: `--drop-after`, `--fail-rate` (with `--fail-status` and `--seed`),
 //!   `--latency`, `--drip`, `--line-ending`;
 //! - the generators: `--tick` (default data and templates), `--play` of NDJSON and raw captures
@@ -34,6 +34,8 @@ async fn a_subscriber_that_stops_reading_is_cut_off_while_the_others_get_every_e
         "1MiB",
         "--history",
         "0",
+        "--slow-timeout",
+        "300ms",
     ]);
     // The slow subscriber sends its request and never reads a byte of the answer.
     let mut slow = raw_request(&srv, "GET /events HTTP/1.1").await;
@@ -49,7 +51,8 @@ async fn a_subscriber_that_stops_reading_is_cut_off_while_the_others_get_every_e
     });
 
     // Publish until the slow one has been cut off, and a few more after that. Each publish waits
-    // for the fast subscriber (never for the slow one), so only the slow one can fall behind.
+    // for the fast subscriber, and for the slow one no longer than --slow-timeout, so only the
+    // slow one can fall behind.
     let url = srv.url("/events");
     let mut cut_at = None;
     let mut published = 0;

@@ -4,34 +4,23 @@
 //!   per subscriber);
 //! - `--tick`: an event each period, data from a template;
 //! - `--stdin`: each line of stdin (or each JSON event object, with `--stdin-json`);
-//! - `--play`: a capture, NDJSON as `listen --json --timestamps` writes it (timed by `"t"`) or
-//!   a raw event stream (events [`RAW_GAP`] apart), at `--speed`, with `--loop`.
+//! - `--play`: a capture (capture.rs), NDJSON as `listen --json --timestamps` writes it (timed
+//!   by `"t"`) or a raw event stream (events [`RAW_GAP`] apart), at `--speed`, with `--loop`.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context as _, bail};
 use serde_json::value::RawValue;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until};
 
-use super::decode::{Fields, event_from_fields, events_from_json, validate};
+use super::body::{DECODED_EVENT, json_events};
+use super::capture::Capture;
+pub use super::capture::{RAW_GAP, Timed};
+use super::decode::{events_from_json, validate};
 use super::hub::Publish;
 use super::{App, Tick};
-use crate::parse::{Item, parse_all};
-
-/// Spacing of events from a raw capture, which carries no timing (before `--speed`).
-pub const RAW_GAP: Duration = Duration::from_millis(100);
-
-/// One event of a capture and when to send it, from the start of the capture.
-#[derive(Debug, Clone)]
-pub struct Timed {
-    /// Offset from the start of the playback (at speed 1).
-    pub at: Duration,
-    /// The event.
-    pub event: Publish,
-}
 
 /// Starts the configured generators on `tasks`.
 pub fn start(app: &Arc<App>, tasks: &mut JoinSet<()>) {
@@ -46,8 +35,8 @@ pub fn start(app: &Arc<App>, tasks: &mut JoinSet<()>) {
         tasks.spawn(stdin(app.clone(), json));
     }
     if let Some(play) = &g.play {
-        let events = play.events.clone();
-        tasks.spawn(playback(app.clone(), events, play.speed, play.repeat));
+        let capture = play.capture.clone();
+        tasks.spawn(playback(app.clone(), capture, play.speed, play.repeat));
     }
 }
 
@@ -76,15 +65,17 @@ async fn ticks(app: Arc<App>, tick: Tick) {
             id: None,
             retry: None,
         };
-        publish(&app, "tick", vec![event]);
+        publish(&app, "tick", vec![event]).await;
     }
 }
 
-fn publish(app: &App, source: &str, events: Vec<Publish>) {
+/// Publishes like a publisher does: waiting for full queues and for memory, so a generator
+/// never outruns its subscribers.
+async fn publish(app: &App, source: &str, events: Vec<Publish>) {
     let count = events.len();
-    match app.hub.publish(events) {
+    match app.hub.publish(events).await {
         Ok(p) => app.log.publish(source, count, &p.id, p.delivered),
-        Err(msg) => app.log.warn(&format!("{source}: not published: {msg}")),
+        Err(refused) => app.log.warn(&format!("{source}: not published: {refused}")),
     }
 }
 
@@ -164,28 +155,44 @@ async fn stdin(app: Arc<App>, json: bool) {
         }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches(['\n', '\r']);
-        let events = if json {
-            if text.trim().is_empty() {
-                continue;
-            }
-            serde_json::from_str::<&RawValue>(text)
-                .map_err(|e| format!("not JSON: {e}"))
-                .and_then(|json| events_from_json(json, &defaults))
-                .and_then(validate)
-        } else {
-            Ok(vec![Publish {
-                data: text.to_owned(),
-                ..defaults.clone()
-            }])
-        };
-        match events {
-            Ok(events) => publish(&app, "stdin", events),
+        if json && text.trim().is_empty() {
+            continue;
+        }
+        match stdin_events(&app, text, json, &defaults) {
+            Ok(events) => publish(&app, "stdin", events).await,
             Err(msg) => app
                 .log
                 .warn(&format!("stdin line {number}: {msg}; not published")),
         }
     }
     app.log.info("stdin closed; still serving");
+}
+
+/// The events of one line of stdin: its text, or (`json`) the event object or array it holds,
+/// refused like a publish body that would cost more than `--body-memory` to decode.
+fn stdin_events(
+    app: &App,
+    text: &str,
+    json: bool,
+    defaults: &Publish,
+) -> Result<Vec<Publish>, String> {
+    if !json {
+        return Ok(vec![Publish {
+            data: text.to_owned(),
+            ..defaults.clone()
+        }]);
+    }
+    let events = json_events(text.as_bytes());
+    if 2 * text.len() + events * DECODED_EVENT > app.config.body_memory {
+        return Err(format!(
+            "a batch of {events} events takes more than --body-memory ({}) to decode",
+            crate::units::format_size(app.config.body_memory as u64)
+        ));
+    }
+    serde_json::from_str::<&RawValue>(text)
+        .map_err(|e| format!("not JSON: {e}"))
+        .and_then(|json| events_from_json(json, defaults))
+        .and_then(validate)
 }
 
 /// Reads one line into `line` (LF included). `Ok(None)` at the end; `Ok(Some(false))` when it
@@ -220,97 +227,54 @@ async fn read_line_capped<R: tokio::io::AsyncBufRead + Unpin>(
     }
 }
 
-async fn playback(app: Arc<App>, events: Arc<Vec<Timed>>, speed: f64, repeat: bool) {
+/// Plays the capture, read from its file as it goes (by a blocking thread, one event ahead),
+/// each event at its time divided by `speed`, again and again with `repeat`.
+async fn playback(app: Arc<App>, capture: Arc<Capture>, speed: f64, repeat: bool) {
     let source = "play";
     loop {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+        let reading = capture.clone();
+        tokio::task::spawn_blocking(move || match reading.read() {
+            Ok(events) => {
+                for event in events {
+                    if tx.blocking_send(event).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(err) => {
+                let _ = tx.blocking_send(Err(err));
+            }
+        });
         let start = Instant::now();
-        for timed in events.iter() {
-            sleep_until(start + timed.at.div_f64(speed)).await;
-            publish(&app, source, vec![timed.event.clone()]);
+        while let Some(event) = rx.recv().await {
+            match event {
+                Ok(timed) => {
+                    sleep_until(when(start, timed.at, speed)).await;
+                    publish(&app, source, vec![timed.event]).await;
+                }
+                // The file changed since it was checked at start.
+                Err(err) => app.log.warn(&format!("play: {err:#}; skipped")),
+            }
         }
         if !repeat {
             break;
         }
         // A pause between rounds, so a capture without timing cannot spin.
-        sleep_until(Instant::now() + RAW_GAP.div_f64(speed)).await;
+        let pause = RAW_GAP.div_f64(speed).max(Duration::from_millis(1));
+        sleep_until(Instant::now() + pause).await;
     }
     app.log.info("playback finished; still serving");
 }
 
-/// Reads a capture: NDJSON (lines of `{"event","data","id","retry"?,"t"?}`, comments skipped) or
-/// a raw event stream. `topic` is the topic of events that do not name one.
-pub fn load_capture(path: &std::path::Path, topic: &str) -> anyhow::Result<Vec<Timed>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    let events = if first == Some(&b'{') {
-        ndjson_capture(&bytes, topic).with_context(|| format!("in {}", path.display()))?
-    } else {
-        raw_capture(&bytes, topic)
-    };
-    if events.is_empty() {
-        bail!("{} holds no events to play", path.display());
-    }
-    Ok(events)
-}
-
-fn ndjson_capture(bytes: &[u8], topic: &str) -> anyhow::Result<Vec<Timed>> {
-    let defaults = Publish {
-        topic: topic.to_owned(),
-        ..Publish::default()
-    };
-    let text = std::str::from_utf8(bytes).context("the NDJSON capture is not UTF-8")?;
-    let mut out = Vec::new();
-    let mut at = Duration::ZERO;
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let fail = |msg: String| anyhow::anyhow!("line {}: {msg}", i + 1);
-        let json: &RawValue = serde_json::from_str(line).map_err(|e| fail(e.to_string()))?;
-        if !json.get().starts_with('{') {
-            return Err(fail("expected a JSON object".into()));
-        }
-        let mut map: Fields = serde_json::from_str(json.get()).map_err(|e| fail(e.to_string()))?;
-        if map.contains_key("comment") {
-            continue;
-        }
-        if let Some(t) = map.remove("t") {
-            let ms = serde_json::from_str::<f64>(t.get())
-                .ok()
-                .filter(|ms| ms.is_finite() && *ms >= 0.0)
-                .ok_or_else(|| fail("\"t\" must be milliseconds".into()))?;
-            at = at.max(Duration::from_secs_f64(ms / 1000.0));
-        }
-        if map.get("id").is_some_and(|id| id.get() == "\"\"") {
-            map.remove("id");
-        }
-        let event = event_from_fields(map, &defaults).map_err(fail)?;
-        let event = validate(vec![event]).map_err(fail)?.remove(0);
-        out.push(Timed { at, event });
-    }
-    Ok(out)
-}
-
-fn raw_capture(bytes: &[u8], topic: &str) -> Vec<Timed> {
-    let mut last_id = String::new();
-    let mut out = Vec::new();
-    for item in parse_all(bytes) {
-        let Item::Event(e) = item else { continue };
-        // The parser repeats the last ID on later events; only a new one is the event's own.
-        let id = (e.id != last_id && !e.id.is_empty()).then(|| e.id.clone());
-        last_id = e.id;
-        out.push(Timed {
-            at: RAW_GAP * out.len() as u32,
-            event: Publish {
-                topic: topic.to_owned(),
-                event: e.event,
-                data: e.data,
-                id,
-                retry: e.retry,
-            },
-        });
-    }
-    out
+/// `start + at / speed`, or (for a time too far to count) a year from `start`: `--speed
+/// 1e-300` is not a crash.
+fn when(start: Instant, at: Duration, speed: f64) -> Instant {
+    let year = Duration::from_secs(365 * 24 * 3600);
+    Duration::try_from_secs_f64(at.as_secs_f64() / speed)
+        .ok()
+        .and_then(|d| start.checked_add(d))
+        .unwrap_or(start + year)
 }
 
 #[cfg(test)]
@@ -344,35 +308,13 @@ mod tests {
     }
 
     #[test]
-    fn ndjson_captures_keep_timing_ids_and_types() {
-        let text = concat!(
-            r#"{"event":"a","data":"1","id":"","t":0}"#,
-            "\n",
-            r#"{"comment":"keep-alive"}"#,
-            "\n",
-            r#"{"event":"b","data":"2","id":"9","retry":50,"t":1500}"#,
-            "\n"
+    fn a_time_too_far_to_count_is_a_year_away() {
+        let start = Instant::now();
+        let year = Duration::from_secs(365 * 24 * 3600);
+        assert_eq!(
+            when(start, Duration::from_secs(2), 2.0),
+            start + Duration::from_secs(1)
         );
-        let events = ndjson_capture(text.as_bytes(), "x").unwrap();
-        assert_eq!(events.len(), 2);
-        assert_eq!(events[0].event.id, None);
-        assert_eq!(events[1].at, Duration::from_millis(1500));
-        assert_eq!(events[1].event.id.as_deref(), Some("9"));
-        assert_eq!(events[1].event.retry, Some(50));
-        assert_eq!(events[1].event.topic, "x");
-        let err = ndjson_capture(b"{\"data\":1}\n{oops\n", "x").unwrap_err();
-        assert!(format!("{err:#}").starts_with("line 2:"), "{err:#}");
-    }
-
-    #[test]
-    fn raw_captures_are_spaced_and_keep_only_new_ids() {
-        let events = raw_capture(
-            b"id: 1\ndata: a\n\ndata: b\n\nevent: e\nid: 2\ndata: c\n\n",
-            "t",
-        );
-        let ids: Vec<_> = events.iter().map(|t| t.event.id.clone()).collect();
-        assert_eq!(ids, [Some("1".into()), None, Some("2".into())]);
-        assert_eq!(events[2].at, RAW_GAP * 2);
-        assert_eq!(events[2].event.event, "e");
+        assert_eq!(when(start, Duration::from_secs(2), 1e-300), start + year);
     }
 }

@@ -1,38 +1,63 @@
 //! The hub: topics, fan-out, history and replay.
 //!
 //! Every published event is encoded once into a shared [`Bytes`]; that same buffer goes into the
-//! history and into the queue of every subscriber of its topic. Each subscriber has a bounded
-//! queue: a publisher never waits for a subscriber, and one that falls `client_queue` events
-//! behind is cut off ([`Closed::Slow`]) and can come back with Last-Event-ID.
+//! history and into the queue of every subscriber of its topic, counted once by the hub's
+//! [`Meter`] (`--event-memory`). Each subscriber's queue is bounded in events and bytes
+//! (queue.rs): a publisher whose event does not fit waits for that subscriber to drain, and a
+//! subscriber that does not drain within `--slow-timeout` is cut off ([`Closed::Slow`]) and can
+//! come back with Last-Event-ID. When the events alive would go over `--event-memory`, the
+//! subscribers that have written nothing for `--slow-timeout` are cut off, then the oldest
+//! history goes, and then the publisher waits for memory to be freed.
 //!
 //! Everything happens under one lock, so the order of IDs is the order of delivery on every
-//! stream, even a stream of several topics, and a new subscriber's replay (taken under the same
-//! lock as its registration) is followed by exactly the live events that come after it: no gap,
-//! no duplicate.
+//! stream, even a stream of several topics, and a new subscriber's replay cursor (taken under
+//! the same lock as its registration) is followed by exactly the live events that come after
+//! it: no gap, no duplicate. A publisher waits with the lock released, so the events of a batch
+//! stay in order but another publisher's events may come between them.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::Notify;
 
-use crate::event::Event;
+use super::history::{self, History};
+use super::meter::Meter;
+pub use super::queue::{Closed, Poll, Subscriber};
+use super::queue::{Limits, lock};
 
 /// Most distinct event types remembered for `/stats` (the viewer page listens to each).
 const MAX_EVENT_TYPES: usize = 256;
+/// Longest event type remembered for `/stats`.
+const MAX_EVENT_TYPE_LEN: usize = 256;
+/// Most events in one frame of a stream.
+pub const FRAME_EVENTS: usize = 256;
+/// Most bytes in one frame of a stream, unless its one event is larger: events gathered into a
+/// frame are copied into it, and a stream blocked on a client that does not read holds it.
+pub const FRAME_BYTES: usize = 64 * 1024;
 
 /// The hub's fixed settings.
 #[derive(Debug, Clone)]
 pub struct HubConfig {
     /// Events kept for replay (0 keeps none).
     pub history: usize,
+    /// Bytes kept for replay.
+    pub history_bytes: usize,
     /// Events older than this leave the history.
     pub history_ttl: Option<Duration>,
-    /// Queue length at which a subscriber counts as slow.
+    /// Most events queued per subscriber.
     pub client_queue: usize,
+    /// Most bytes queued (or being written) per subscriber.
+    pub client_queue_bytes: usize,
+    /// How long a full queue may take to drain to half before its subscriber is cut off.
+    pub slow_timeout: Duration,
+    /// Most bytes of events alive at once: history, queues and writes in progress.
+    pub event_memory: usize,
+    /// Largest encoded event.
+    pub max_event_size: usize,
     /// The line ending every stream is written with.
     pub line_ending: &'static str,
 }
@@ -47,7 +72,8 @@ pub enum Topics {
 }
 
 impl Topics {
-    fn contains(&self, topic: &str) -> bool {
+    /// True when an event on `topic` is for this subscriber.
+    pub fn contains(&self, topic: &str) -> bool {
         match self {
             Topics::All => true,
             Topics::Some(list) => list.iter().any(|t| &**t == topic),
@@ -72,15 +98,6 @@ impl std::fmt::Display for Topics {
     }
 }
 
-/// Why a subscriber's stream ended on the hub's side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Closed {
-    /// It fell `client_queue` events behind.
-    Slow,
-    /// The server is shutting down.
-    Shutdown,
-}
-
 /// One piece of a stream: an event or a comment, already encoded.
 #[derive(Debug, Clone)]
 pub struct Chunk {
@@ -88,92 +105,6 @@ pub struct Chunk {
     pub bytes: Bytes,
     /// An event (counts for `--drop-after`), not a comment.
     pub is_event: bool,
-}
-
-/// A subscriber's side of the hub: its queue, and how to wake its stream.
-#[derive(Debug)]
-pub struct Subscriber {
-    /// Unique per server run.
-    pub id: u64,
-    /// What it follows.
-    pub topics: Topics,
-    state: Mutex<SubState>,
-    /// Notified when the subscriber is cut off, so its connection can be dropped even while it
-    /// is blocked writing to a client that does not read.
-    kill: Arc<Notify>,
-}
-
-#[derive(Debug, Default)]
-struct SubState {
-    queue: VecDeque<Chunk>,
-    waker: Option<Waker>,
-    closed: Option<Closed>,
-}
-
-/// What a stream gets from its queue when it polls.
-#[derive(Debug)]
-pub enum Poll {
-    /// Chunks, in order (never empty).
-    Ready(Vec<Chunk>),
-    /// Nothing yet; the waker is stored.
-    Pending,
-    /// The stream must end.
-    Closed(Closed),
-}
-
-impl Subscriber {
-    /// Takes everything queued, or stores `waker` to be woken by the next push.
-    pub fn poll(&self, waker: &Waker, max: usize) -> Poll {
-        let mut state = lock(&self.state);
-        if let Some(why) = state.closed {
-            return Poll::Closed(why);
-        }
-        if state.queue.is_empty() {
-            if !state.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
-                state.waker = Some(waker.clone());
-            }
-            return Poll::Pending;
-        }
-        let n = state.queue.len().min(max);
-        Poll::Ready(state.queue.drain(..n).collect())
-    }
-
-    /// Why it was closed, if it was.
-    pub fn closed(&self) -> Option<Closed> {
-        lock(&self.state).closed
-    }
-
-    /// Queues a chunk; false (and the subscriber closed as slow) when the queue is full.
-    fn push(&self, chunk: Chunk, cap: usize) -> bool {
-        let mut state = lock(&self.state);
-        if state.closed.is_some() {
-            return true;
-        }
-        if state.queue.len() >= cap {
-            state.queue = VecDeque::new();
-            state.closed = Some(Closed::Slow);
-            let waker = state.waker.take();
-            drop(state);
-            waker.into_iter().for_each(Waker::wake);
-            self.kill.notify_one();
-            return false;
-        }
-        state.queue.push_back(chunk);
-        let waker = state.waker.take();
-        drop(state);
-        if let Some(w) = waker {
-            w.wake();
-        }
-        true
-    }
-
-    fn close(&self, why: Closed) {
-        let mut state = lock(&self.state);
-        state.closed.get_or_insert(why);
-        let waker = state.waker.take();
-        drop(state);
-        waker.into_iter().for_each(Waker::wake);
-    }
 }
 
 /// An event to publish, before the hub gives it an ID and encodes it.
@@ -196,19 +127,62 @@ pub struct Publish {
 pub struct Published {
     /// The ID of the last event published.
     pub id: String,
-    /// Distinct subscribers that received at least one of the events.
+    /// Subscribers that got at least one of the events queued, and were still connected when
+    /// the publish ended.
     pub delivered: usize,
     /// Subscribers cut off as slow during this publish.
     pub slow: usize,
 }
 
-/// What a new subscriber is sent before the live events.
-#[derive(Debug, Default)]
-pub struct Replay {
-    /// The retained events after its Last-Event-ID, on its topics, oldest first.
-    pub events: Vec<Bytes>,
-    /// Set when the ID was not in the history: what was done instead (sent as a comment).
-    pub note: Option<String>,
+/// Why a publish was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// An event is over `--max-event-size` once encoded; nothing was published.
+    TooLarge {
+        /// Its index in the batch.
+        index: usize,
+        /// Events in the batch.
+        of: usize,
+        /// Its encoded size (with room for an assigned ID).
+        size: usize,
+        /// The bound.
+        max: usize,
+    },
+    /// The server is shutting down; `published` events of the batch went out before.
+    ShuttingDown {
+        /// Events of the batch published before.
+        published: usize,
+    },
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::units::format_size;
+        match self {
+            Refused::TooLarge {
+                index,
+                of,
+                size,
+                max,
+            } => {
+                match of {
+                    1 => f.write_str("the event is")?,
+                    _ => write!(f, "event {index} is")?,
+                }
+                write!(
+                    f,
+                    " {} once encoded (each line of data becomes a `data:` line), over --max-event-size ({}); nothing was published",
+                    format_size(*size as u64),
+                    format_size(*max as u64)
+                )
+            }
+            Refused::ShuttingDown { published: 0 } => f.write_str("the server is shutting down"),
+            Refused::ShuttingDown { published } => write!(
+                f,
+                "the server is shutting down; only the first {published} events of the batch were published"
+            ),
+        }
+    }
 }
 
 /// Counters shown by `/stats`.
@@ -218,7 +192,7 @@ pub struct Counters {
     pub events_published: AtomicU64,
     /// Subscribers that came back with a Last-Event-ID.
     pub replays: AtomicU64,
-    /// Events sent as replay.
+    /// Events in the replays given to them.
     pub events_replayed: AtomicU64,
     /// Subscribers cut off for falling behind.
     pub slow_disconnects: AtomicU64,
@@ -228,7 +202,13 @@ pub struct Counters {
 #[derive(Debug)]
 pub struct Hub {
     config: HubConfig,
+    limits: Limits,
+    history_bounds: history::Bounds,
     state: Mutex<HubState>,
+    meter: Arc<Meter>,
+    /// Notified when a full queue has drained to half, or a subscriber left: publishers
+    /// waiting for room look again.
+    room: Notify,
     /// Counters for `/stats`.
     pub counters: Counters,
 }
@@ -248,26 +228,22 @@ struct HubState {
     closed: bool,
 }
 
-#[derive(Debug, Default)]
-struct History {
-    entries: VecDeque<Stored>,
-    /// Event ID → sequence number of the latest retained event with that ID.
-    by_id: HashMap<String, u64>,
-}
-
-#[derive(Debug)]
-struct Stored {
-    seq: u64,
-    id: String,
-    topic: Arc<str>,
-    bytes: Bytes,
-    at: Instant,
-}
-
 impl Hub {
     /// An empty hub.
     pub fn new(config: HubConfig) -> Self {
         Hub {
+            limits: Limits {
+                events: config.client_queue,
+                bytes: config.client_queue_bytes,
+                slow_timeout: config.slow_timeout,
+            },
+            history_bounds: history::Bounds {
+                events: config.history,
+                bytes: config.history_bytes,
+                ttl: config.history_ttl,
+            },
+            meter: Meter::new(config.event_memory),
+            room: Notify::new(),
             config,
             state: Mutex::new(HubState::default()),
             counters: Counters::default(),
@@ -279,135 +255,58 @@ impl Hub {
         &self.config
     }
 
-    /// Publishes events in order. Each is encoded once and fanned out to the subscribers of its
-    /// topic and of `*`. Errors only when the hub is shut down.
-    pub fn publish(&self, events: Vec<Publish>) -> Result<Published, &'static str> {
-        let mut state = lock(&self.state);
-        if state.closed {
-            return Err("the server is shutting down");
-        }
-        let now = Instant::now();
-        let mut last_id = String::new();
-        // One event reaches each subscriber at most once, so counting is enough; a batch can
-        // reach one subscriber several times and needs the set.
-        let batch = events.len() > 1;
-        let mut reached = HashSet::new();
-        let mut reached_once = 0usize;
-        let mut slow = Vec::new();
-        for p in events {
-            state.next_seq += 1;
-            let seq = state.next_seq;
-            let id = p.id.unwrap_or_else(|| seq.to_string());
-            let topic: Arc<str> = match p.topic.as_str() {
-                "" => Arc::from("default"),
-                t => Arc::from(t),
-            };
-            let event = Event {
-                event: if p.event.is_empty() {
-                    "message".into()
-                } else {
-                    p.event
-                },
-                data: p.data,
-                id: id.clone(),
-                retry: p.retry,
-            };
-            if state.event_types.len() < MAX_EVENT_TYPES
-                && !state.event_types.contains(&event.event)
-            {
-                state.event_types.insert(event.event.clone());
-            }
-            let bytes = self.encode(&event);
-            let chunk = Chunk {
-                bytes: bytes.clone(),
-                is_event: true,
-            };
-            let subs = state.topics.get(&topic).into_iter().flatten();
-            for sub in subs.chain(state.wildcard.iter()) {
-                if sub.push(chunk.clone(), self.config.client_queue) {
-                    if batch {
-                        reached.insert(sub.id);
-                    } else {
-                        reached_once += 1;
-                    }
-                } else {
-                    slow.push(sub.id);
-                }
-            }
-            self.counters
-                .events_published
-                .fetch_add(1, Ordering::Relaxed);
-            state.remember(&self.config, seq, &id, topic, bytes, now);
-            last_id = id;
-        }
-        for id in &slow {
-            state.remove(*id);
-            reached.remove(id);
-        }
-        self.counters
-            .slow_disconnects
-            .fetch_add(slow.len() as u64, Ordering::Relaxed);
-        Ok(Published {
-            id: last_id,
-            delivered: if batch { reached.len() } else { reached_once },
-            slow: slow.len(),
-        })
+    /// Bytes of events alive now (history, queues, writes in progress).
+    pub fn event_memory(&self) -> usize {
+        self.meter.live()
     }
 
-    /// Sends a comment (a keep-alive) to every subscriber; returns how many got it.
+    /// Sends a comment (a keep-alive) to every subscriber with nothing else to send; returns
+    /// how many subscribers there are.
     pub fn comment(&self, text: &str) -> usize {
-        let mut state = lock(&self.state);
-        let bytes = Bytes::from(format!(":{text}{}", self.config.line_ending));
+        let state = lock(&self.state);
         let chunk = Chunk {
-            bytes,
+            bytes: Bytes::from(format!(":{text}{}", self.config.line_ending)),
             is_event: false,
         };
-        let mut slow = Vec::new();
+        let now = Instant::now();
         for sub in state.everyone.values() {
-            if !sub.push(chunk.clone(), self.config.client_queue) {
-                slow.push(sub.id);
-            }
+            sub.offer_comment(&chunk, now);
         }
-        for id in &slow {
-            state.remove(*id);
-        }
-        self.counters
-            .slow_disconnects
-            .fetch_add(slow.len() as u64, Ordering::Relaxed);
         state.everyone.len()
     }
 
-    /// Registers a subscriber and takes its replay under one lock. `last_event_id` is the
+    /// Registers a subscriber and sets its replay under one lock. `last_event_id` is the
     /// client's Last-Event-ID, if it sent one. `kill` is notified if it is cut off as slow.
     pub fn subscribe(
         &self,
         topics: Topics,
         last_event_id: Option<&str>,
         kill: Arc<Notify>,
-    ) -> Result<(Arc<Subscriber>, Replay), &'static str> {
+    ) -> Result<(Arc<Subscriber>, history::Start), &'static str> {
         let mut state = lock(&self.state);
         if state.closed {
             return Err("the server is shutting down");
         }
         state.next_subscriber += 1;
-        let sub = Arc::new(Subscriber {
-            id: state.next_subscriber,
-            topics,
-            state: Mutex::new(SubState::default()),
-            kill,
-        });
         let replay = match last_event_id {
-            None => Replay::default(),
+            None => history::Start::default(),
             Some(id) => {
-                state.history.expire(&self.config, Instant::now());
+                state.history.expire(&self.history_bounds, Instant::now());
                 self.counters.replays.fetch_add(1, Ordering::Relaxed);
-                let replay = state.history.after(id, &sub.topics);
+                let replay = state.history.start(id, &topics);
                 self.counters
                     .events_replayed
-                    .fetch_add(replay.events.len() as u64, Ordering::Relaxed);
+                    .fetch_add(replay.events as u64, Ordering::Relaxed);
                 replay
             }
         };
+        let sub = Arc::new(Subscriber::new(
+            state.next_subscriber,
+            topics,
+            &self.meter,
+            kill,
+            replay.cursor,
+        ));
         match &sub.topics {
             Topics::All => state.wildcard.push(sub.clone()),
             Topics::Some(list) => {
@@ -420,21 +319,86 @@ impl Hub {
         Ok((sub, replay))
     }
 
-    /// Forgets a subscriber whose stream ended.
-    pub fn unsubscribe(&self, id: u64) {
-        lock(&self.state).remove(id);
+    /// The next frame's chunks for `sub`'s stream: the replay first, then its queue. Called
+    /// when the stream's last frame has been written.
+    pub fn next(&self, sub: &Subscriber, waker: &Waker) -> Poll {
+        if sub.ack(Instant::now(), &self.limits) {
+            self.room.notify_waiters();
+        }
+        if sub.replaying() {
+            let state = lock(&self.state);
+            let step = sub.replay_with(|cursor| {
+                state
+                    .history
+                    .batch(cursor, &sub.topics, FRAME_EVENTS, FRAME_BYTES)
+            });
+            drop(state);
+            if let Some(poll) = step {
+                if matches!(poll, Poll::Closed(Closed::Slow)) {
+                    // The history dropped events it had not reached: it is slow.
+                    sub.cut(Closed::Slow);
+                    self.counters
+                        .slow_disconnects
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+                return poll;
+            }
+        }
+        sub.take(waker, FRAME_EVENTS, FRAME_BYTES)
     }
 
-    /// Ends every stream and refuses new subscribers and events.
+    /// Waits until `sub` has room again (or has gone), or `deadline`.
+    async fn wait_room(&self, sub: &Subscriber, deadline: Instant) {
+        let notified = self.room.notified();
+        let mut notified = std::pin::pin!(notified);
+        notified.as_mut().enable();
+        if sub.is_full() {
+            let _ = tokio::time::timeout_at(deadline.into(), notified).await;
+        }
+    }
+
+    /// Counts the bytes of a frame gathered from several chunks (a copy) with the events.
+    pub fn frame(&self, buf: Vec<u8>) -> Bytes {
+        self.meter.bytes(buf)
+    }
+
+    /// Forgets a subscriber whose stream ended.
+    pub fn unsubscribe(&self, sub: &Subscriber) {
+        sub.cut(Closed::Gone);
+        lock(&self.state).remove(sub.id);
+        self.room.notify_waiters();
+    }
+
+    /// Refuses new subscribers and events; every stream ends once it has sent what is queued
+    /// for it. Publishers waiting are woken (and refused).
     pub fn close(&self) {
         let mut state = lock(&self.state);
         state.closed = true;
         for sub in state.everyone.values() {
-            sub.close(Closed::Shutdown);
+            sub.close_gently();
         }
         state.topics.clear();
         state.wildcard.clear();
-        state.everyone.clear();
+        drop(state);
+        self.room.notify_waiters();
+        self.meter.wake_all();
+    }
+
+    /// Events not yet sent to the streams still open, and how many streams: what shutdown
+    /// leaves undelivered when they are dropped now.
+    pub fn undelivered(&self) -> (usize, usize) {
+        let state = lock(&self.state);
+        let mut events = 0;
+        let mut streams = 0;
+        for sub in state.everyone.values() {
+            let (queued, replay) = sub.backlog();
+            let replay = replay.map_or(0, |c| state.history.count(c.next, &sub.topics));
+            if queued + replay > 0 {
+                events += queued + replay;
+                streams += 1;
+            }
+        }
+        (events, streams)
     }
 
     /// Subscribers now, per topic (`*` for the wildcard ones).
@@ -460,45 +424,19 @@ impl Hub {
     /// Events in the history now.
     pub fn history_len(&self) -> usize {
         let mut state = lock(&self.state);
-        state.history.expire(&self.config, Instant::now());
-        state.history.entries.len()
-    }
-
-    fn encode(&self, event: &Event) -> Bytes {
-        let mut text = String::with_capacity(event.data.len() + event.id.len() + 32);
-        event.encode(&mut text);
-        if self.config.line_ending != "\n" {
-            text = text.replace('\n', self.config.line_ending);
-        }
-        Bytes::from(text)
+        state.history.expire(&self.history_bounds, Instant::now());
+        state.history.len()
     }
 }
 
 impl HubState {
-    fn remember(
-        &mut self,
-        config: &HubConfig,
-        seq: u64,
-        id: &str,
-        topic: Arc<str>,
-        bytes: Bytes,
-        now: Instant,
-    ) {
-        if config.history == 0 {
-            return;
-        }
-        self.history.by_id.insert(id.to_owned(), seq);
-        self.history.entries.push_back(Stored {
-            seq,
-            id: id.to_owned(),
-            topic,
-            bytes,
-            at: now,
-        });
-        while self.history.entries.len() > config.history {
-            self.history.pop_oldest();
-        }
-        self.history.expire(config, now);
+    /// The subscribers of `topic`: its own, then those of `*`.
+    fn targets<'a>(&'a self, topic: &str) -> impl Iterator<Item = &'a Arc<Subscriber>> + 'a {
+        self.topics
+            .get(topic)
+            .into_iter()
+            .flatten()
+            .chain(self.wildcard.iter())
     }
 
     fn remove(&mut self, id: u64) {
@@ -523,187 +461,6 @@ impl HubState {
     }
 }
 
-impl History {
-    fn pop_oldest(&mut self) {
-        if let Some(old) = self.entries.pop_front() {
-            if self.by_id.get(&old.id) == Some(&old.seq) {
-                self.by_id.remove(&old.id);
-            }
-        }
-    }
-
-    fn expire(&mut self, config: &HubConfig, now: Instant) {
-        let Some(ttl) = config.history_ttl else {
-            return;
-        };
-        while self
-            .entries
-            .front()
-            .is_some_and(|e| now.duration_since(e.at) > ttl)
-        {
-            self.pop_oldest();
-        }
-    }
-
-    /// The retained events after `id` on `topics`. An ID not in the history gets all retained
-    /// events, with a note saying so: events may have been missed, and the client should know.
-    fn after(&self, id: &str, topics: &Topics) -> Replay {
-        let on_topics = |e: &&Stored| topics.contains(&e.topic);
-        match self.by_id.get(id) {
-            Some(&seq) => Replay {
-                events: self
-                    .entries
-                    .iter()
-                    .filter(|e| e.seq > seq)
-                    .filter(on_topics)
-                    .map(|e| e.bytes.clone())
-                    .collect(),
-                note: None,
-            },
-            None => {
-                let events: Vec<Bytes> = self
-                    .entries
-                    .iter()
-                    .filter(on_topics)
-                    .map(|e| e.bytes.clone())
-                    .collect();
-                let note = match (self.entries.front(), self.entries.back()) {
-                    (Some(first), Some(last)) => format!(
-                        "last-event-id {id:?} is not in the history (ids {:?} to {:?}); events may have been missed; replaying all {} retained events on these topics",
-                        first.id,
-                        last.id,
-                        events.len()
-                    ),
-                    _ => format!(
-                        "last-event-id {id:?} is not in the history (it is empty); events may have been missed"
-                    ),
-                };
-                Replay {
-                    events,
-                    note: Some(note),
-                }
-            }
-        }
-    }
-}
-
-/// Locks, ignoring poisoning: no code under these locks can leave the data half-changed.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
+mod publish;
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::task::Waker;
-
-    fn hub(history: usize, queue: usize) -> Hub {
-        Hub::new(HubConfig {
-            history,
-            history_ttl: None,
-            client_queue: queue,
-            line_ending: "\n",
-        })
-    }
-
-    fn msg(topic: &str, data: &str) -> Publish {
-        Publish {
-            topic: topic.into(),
-            data: data.into(),
-            ..Publish::default()
-        }
-    }
-
-    fn topics(list: &[&str]) -> Topics {
-        Topics::Some(list.iter().map(|t| Arc::from(*t)).collect())
-    }
-
-    fn drain(sub: &Subscriber) -> String {
-        match sub.poll(Waker::noop(), usize::MAX) {
-            Poll::Ready(chunks) => chunks
-                .iter()
-                .map(|c| std::str::from_utf8(&c.bytes).unwrap().to_owned())
-                .collect(),
-            Poll::Pending => String::new(),
-            Poll::Closed(why) => format!("closed {why:?}"),
-        }
-    }
-
-    #[test]
-    fn ids_are_assigned_across_topics_and_delivery_follows_topics() {
-        let hub = hub(10, 10);
-        let (a, _) = hub.subscribe(topics(&["a"]), None, Arc::default()).unwrap();
-        let (all, _) = hub.subscribe(Topics::All, None, Arc::default()).unwrap();
-        let p = hub.publish(vec![msg("a", "1"), msg("b", "2")]).unwrap();
-        assert_eq!(p.id, "2");
-        assert_eq!(p.delivered, 2);
-        assert_eq!(drain(&a), "id: 1\ndata: 1\n\n");
-        assert_eq!(drain(&all), "id: 1\ndata: 1\n\nid: 2\ndata: 2\n\n");
-    }
-
-    #[test]
-    fn replay_is_after_the_id_on_the_topics() {
-        let hub = hub(10, 10);
-        hub.publish(vec![msg("a", "1"), msg("b", "2"), msg("a", "3")])
-            .unwrap();
-        let (_, replay) = hub
-            .subscribe(topics(&["a"]), Some("1"), Arc::default())
-            .unwrap();
-        assert_eq!(replay.events, vec![Bytes::from("id: 3\ndata: 3\n\n")]);
-        assert!(replay.note.is_none());
-    }
-
-    #[test]
-    fn an_unknown_id_replays_everything_with_a_note() {
-        let hub = hub(2, 10);
-        hub.publish(vec![msg("a", "1"), msg("a", "2"), msg("a", "3")])
-            .unwrap();
-        let (_, replay) = hub
-            .subscribe(topics(&["a"]), Some("1"), Arc::default())
-            .unwrap();
-        assert_eq!(replay.events.len(), 2);
-        let note = replay.note.unwrap();
-        assert!(note.contains("\"1\" is not in the history"), "{note}");
-        assert!(note.contains("\"2\" to \"3\""), "{note}");
-    }
-
-    #[test]
-    fn a_full_queue_cuts_the_subscriber_off_and_no_one_else() {
-        let hub = hub(0, 2);
-        let kill = Arc::new(Notify::new());
-        let (slow, _) = hub.subscribe(Topics::All, None, kill.clone()).unwrap();
-        let (fast, _) = hub.subscribe(Topics::All, None, Arc::default()).unwrap();
-        for i in 0..3 {
-            hub.publish(vec![msg("x", &i.to_string())]).unwrap();
-            drain(&fast);
-        }
-        assert_eq!(drain(&slow), "closed Slow");
-        assert_eq!(hub.counters.slow_disconnects.load(Ordering::Relaxed), 1);
-        assert_eq!(hub.subscribers().0, 1);
-        let p = hub.publish(vec![msg("x", "again")]).unwrap();
-        assert_eq!(p.delivered, 1);
-        assert_eq!(drain(&fast), "id: 4\ndata: again\n\n");
-    }
-
-    #[test]
-    fn line_endings_apply_to_the_encoded_bytes() {
-        let hub = Hub::new(HubConfig {
-            history: 0,
-            history_ttl: None,
-            client_queue: 4,
-            line_ending: "\r\n",
-        });
-        let (s, _) = hub.subscribe(Topics::All, None, Arc::default()).unwrap();
-        hub.publish(vec![msg("a", "x\ny")]).unwrap();
-        assert_eq!(drain(&s), "id: 1\r\ndata: x\r\ndata: y\r\n\r\n");
-    }
-
-    #[test]
-    fn close_ends_every_stream_and_refuses_more() {
-        let hub = hub(1, 1);
-        let (s, _) = hub.subscribe(topics(&["a"]), None, Arc::default()).unwrap();
-        hub.close();
-        assert_eq!(drain(&s), "closed Shutdown");
-        assert!(hub.publish(vec![msg("a", "x")]).is_err());
-    }
-}
+mod tests;

@@ -4,31 +4,39 @@
 //! - h1.rs       each connection's front door: HTTP/1.1 `GET /events` is streamed to the socket
 //!   without hyper's per-connection buffers; everything else goes to hyper (handoff.rs, which
 //!   holds hyper to the same bounds on heads, and closes idle connections)
-//! - hub.rs      topics, fan-out of events encoded once, history and replay
-//! - routes.rs   the HTTP API: subscribe, publish, stats, health, the viewer page, CORS, tokens
+//! - hub.rs      topics, fan-out of events encoded once, waiting for slow subscribers and
+//!   for memory; queue.rs each subscriber's bounded queue; history.rs the history and replay
+//!   cursors; meter.rs the count of event memory (`--event-memory`)
+//! - routes.rs   the HTTP API: subscribe, publish, stats, health, the viewer page, CORS, tokens;
+//!   body.rs reads a publish body within its size, time and memory bounds
 //! - decode.rs   what clients send, checked: query strings, topic names, JSON publish bodies
 //! - guard.rs    which Host names are answered (DNS rebinding), which origins may publish
 //! - stream.rs   one subscriber's response body: prelude, replay, live queue, faults
 //! - generate.rs generators publishing through the hub: ticks, stdin, playback of captures
+//!   (capture.rs reads a capture a line at a time)
 //! - log.rs      one coloured stderr line per connect, disconnect, publish and fault
 //!
 //! [`serve`] takes an already-bound listener and a shutdown future, so tests run it in-process
 //! on port 0; [`run`] is the command-line entry point around it.
 
+mod body;
+pub mod capture;
 mod decode;
 pub mod generate;
 mod guard;
 mod h1;
 mod handoff;
+mod history;
 pub mod hub;
 mod log;
+mod meter;
+mod queue;
 mod routes;
 mod stream;
 
 use std::future::Future;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -62,6 +70,12 @@ pub struct ServeConfig {
     pub max_streams: Option<usize>,
     /// Largest publish body.
     pub max_body: usize,
+    /// How long a publish body may take to arrive.
+    pub body_timeout: Duration,
+    /// Most bytes of publish bodies read or decoded at once.
+    pub body_memory: usize,
+    /// How long shutdown waits for streams to send what is queued for them.
+    pub shutdown_timeout: Duration,
     /// Bearer token needed to publish.
     pub token: Option<String>,
     /// Bearer (or `?token=`) token needed to subscribe.
@@ -108,10 +122,8 @@ pub struct Tick {
 /// `--play` and its options.
 #[derive(Debug, Clone)]
 pub struct Play {
-    /// The capture's file.
-    pub file: PathBuf,
-    /// Its events, read at start.
-    pub events: Arc<Vec<generate::Timed>>,
+    /// The capture, checked at start and read as it plays.
+    pub capture: Arc<capture::Capture>,
     /// Speed factor.
     pub speed: f64,
     /// Start again at the end.
@@ -152,16 +164,14 @@ impl ServeConfig {
         }
         Ok(ServeConfig {
             addr: SocketAddr::new(args.bind, args.port),
-            hub: HubConfig {
-                history: args.history,
-                history_ttl: args.history_ttl,
-                client_queue: args.client_queue as usize,
-                line_ending: args.line_ending.as_str(),
-            },
+            hub: hub_config(args)?,
             retry: args.retry,
             keepalive: (!args.keepalive.is_zero()).then_some(args.keepalive),
             max_streams: args.max_connections,
             max_body: args.max_body,
+            body_timeout: args.body_timeout,
+            body_memory: body_memory(args)?,
+            shutdown_timeout: args.shutdown_timeout,
             token: args.token.clone(),
             subscribe_token: args.subscribe_token.clone(),
             cors_origins: args.cors_origins.clone(),
@@ -172,8 +182,7 @@ impl ServeConfig {
                 play: match &args.play {
                     None => None,
                     Some(file) => Some(Play {
-                        events: Arc::new(generate::load_capture(file, &args.topic)?),
-                        file: file.clone(),
+                        capture: Arc::new(capture::Capture::open(file, &args.topic)?),
                         speed: args.speed,
                         repeat: args.loop_play,
                     }),
@@ -192,6 +201,51 @@ impl ServeConfig {
                 color,
             },
         })
+    }
+}
+
+/// The hub's settings from the flags, the defaults derived from `--max-body` filled in, and
+/// the bounds checked against each other.
+fn hub_config(args: &ServeArgs) -> anyhow::Result<HubConfig> {
+    let usage = |msg: String| -> anyhow::Error { crate::exit::UsageError(msg).into() };
+    let size = |n: usize| crate::units::format_size(n as u64);
+    let max_event_size = match args.max_event_size {
+        Some(n) if n > args.event_memory => {
+            return Err(usage(format!(
+                "--max-event-size ({}) cannot be over --event-memory ({})",
+                size(n),
+                size(args.event_memory)
+            )));
+        }
+        Some(n) => n,
+        None => args.max_body.saturating_mul(2).min(args.event_memory),
+    };
+    Ok(HubConfig {
+        history: args.history,
+        history_bytes: args.history_bytes,
+        history_ttl: args.history_ttl,
+        client_queue: args.client_queue as usize,
+        client_queue_bytes: args.client_queue_bytes,
+        slow_timeout: args.slow_timeout,
+        event_memory: args.event_memory,
+        max_event_size,
+        line_ending: args.line_ending.as_str(),
+    })
+}
+
+/// `--body-memory`, or its default: 64 MiB, or twice `--max-body` if that is more (a body is
+/// held twice while it is decoded).
+fn body_memory(args: &ServeArgs) -> anyhow::Result<usize> {
+    let least = args.max_body.saturating_mul(2);
+    match args.body_memory {
+        None => Ok(least.max(64 << 20)),
+        Some(n) if n < least => Err(crate::exit::UsageError(format!(
+            "--body-memory ({}) must be at least twice --max-body ({}): a body is held twice while it is decoded",
+            crate::units::format_size(n as u64),
+            crate::units::format_size(args.max_body as u64)
+        ))
+        .into()),
+        Some(n) => Ok(n),
     }
 }
 
@@ -229,6 +283,8 @@ pub struct App {
     pub started: Instant,
     /// Randomness for faults and `{rand}` (seeded with `--seed`).
     pub rng: Mutex<fastrand::Rng>,
+    /// The memory for publish bodies (`--body-memory`).
+    bodies: body::Budget,
 }
 
 impl App {
@@ -240,6 +296,7 @@ impl App {
         };
         Arc::new(App {
             hub: Hub::new(config.hub.clone()),
+            bodies: body::Budget::new(config.body_memory),
             log: config.log,
             config,
             stats: Stats::default(),
@@ -255,15 +312,11 @@ impl App {
     }
 }
 
-/// How long shutdown waits for connections to finish before it drops them.
-const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
-
 /// The first and the longest pause after a failed accept, doubling in between (Go's net/http
 /// does the same): out of file descriptors, retrying at once only spins and floods the log.
 const ACCEPT_BACKOFF: (Duration, Duration) = (Duration::from_millis(5), Duration::from_secs(1));
 
-/// Serves on `listener` until `shutdown` completes, then ends every stream, waits briefly for
-/// connections to close, and returns.
+/// Serves on `listener` until `shutdown` completes, then stops as [`stop`] says.
 pub async fn serve(
     app: Arc<App>,
     listener: TcpListener,
@@ -314,19 +367,43 @@ pub async fn serve(
         });
     }
     drop(listener);
+    stop(&app, stopping, tasks, graceful).await;
+    Ok(())
+}
+
+/// Shutdown: no new connection, subscriber or event; every stream sends what is queued for it
+/// (`--shutdown-timeout` at most), then ends cleanly; what could not be sent in time is counted
+/// in a warning. Other connections finish their request.
+async fn stop(
+    app: &App,
+    stopping: watch::Sender<bool>,
+    mut tasks: JoinSet<()>,
+    graceful: GracefulShutdown,
+) {
     app.log.info("shutting down");
     let _ = stopping.send(true);
     app.hub.close();
     tasks.shutdown().await;
-    // Streams end by themselves now (the hub is closed); hyper's connections are told to.
-    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+    let deadline = tokio::time::Instant::now() + app.config.shutdown_timeout;
     let _ = tokio::time::timeout_at(deadline, graceful.shutdown()).await;
     while app.stats.connections_now.load(Ordering::Relaxed) > 0
         && tokio::time::Instant::now() < deadline
     {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    Ok(())
+    let (events, streams) = app.hub.undelivered();
+    if events > 0 {
+        let (e, s) = (plural(events, "event"), plural(streams, "subscriber"));
+        app.log.warn(&format!(
+            "shutdown: {e} left undelivered to {s} that did not read them within --shutdown-timeout ({})",
+            crate::units::format_duration(app.config.shutdown_timeout)
+        ));
+    }
+}
+
+/// `1 event`, `2 events`.
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Runs `ssecat serve` until Ctrl-C or SIGTERM.

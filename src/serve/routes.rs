@@ -10,8 +10,9 @@
 //! | `OPTIONS *`      | CORS preflight                                                  |
 //!
 //! Errors are JSON, `{"error": "…"}`, with a 4xx status: 400 bad input, 401 token, 403 a Host
-//! or an Origin refused (guard.rs), 404 path, 405 method, 413 body too large; 503 when the
-//! stream limit is reached. What clients send is decoded and checked in decode.rs.
+//! or an Origin refused (guard.rs), 404 path, 405 method, 408 body too slow, 413 body or event
+//! too large; 503 when the stream limit is reached, or the memory for bodies is taken. What
+//! clients send is decoded and checked in decode.rs; reading a body is body.rs's.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Either, Full, Limited};
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::http::request;
@@ -29,9 +30,10 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use super::App;
+use super::body;
 use super::decode::{Query, events_from_json, is_json, topics, validate};
 use super::guard::{self, Refusal};
-use super::hub::Publish;
+use super::hub::{Publish, Refused};
 use super::log::clipped;
 use super::stream::EventStream;
 
@@ -207,7 +209,7 @@ async fn subscribe(
             format!(
                 "{peer} last-event-id {} is not in the history; replayed all {} retained events on its topics",
                 clipped(id),
-                replay.events.len()
+                replay.events
             )
         });
     }
@@ -216,20 +218,9 @@ async fn subscribe(
     }
     prelude.push_str(eol);
     let peer = peer.to_string();
-    app.log.connect(
-        &peer,
-        &sub.topics,
-        last_event_id.as_deref(),
-        replay.events.len(),
-    );
-    let body = EventStream::new(
-        app.clone(),
-        slot,
-        sub,
-        peer,
-        Bytes::from(prelude),
-        replay.events,
-    );
+    app.log
+        .connect(&peer, &sub.topics, last_event_id.as_deref(), replay.events);
+    let body = EventStream::new(app.clone(), slot, sub, peer, Bytes::from(prelude));
     let mut r = Response::new(Either::Right(body));
     set(
         &mut r,
@@ -281,6 +272,7 @@ fn header_text(bytes: &[u8]) -> String {
 }
 
 async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Response<ServeBody> {
+    let started = tokio::time::Instant::now();
     if let Some(token) = &app.config.token {
         if !bearer(req.headers()).is_some_and(|g| same(g, token)) {
             return unauthorized("publishing needs the token (Authorization: Bearer TOKEN)");
@@ -296,39 +288,21 @@ async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Re
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(is_json);
-    let max = app.config.max_body;
-    let too_large = || {
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!(
-                "the body is over --max-body ({})",
-                crate::units::format_size(max as u64)
-            ),
-        )
-    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return too_large();
-    }
-    let body = match Limited::new(req.into_body(), max).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(err) if err.is::<http_body_util::LengthLimitError>() => return too_large(),
-        Err(err) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!("cannot read the body: {err}"),
-            );
-        }
+    let mut body = match body::read_publish(app, req.into_body(), declared, is_json, started).await
+    {
+        Ok(body) => body,
+        Err(refusal) => return refused_body(refusal),
     };
     let events = if is_json {
-        serde_json::from_slice::<&serde_json::value::RawValue>(&body)
+        serde_json::from_slice::<&serde_json::value::RawValue>(&body.bytes)
             .map_err(|e| format!("the body is not valid JSON: {e}"))
             .and_then(|json| events_from_json(json, &defaults))
     } else {
-        match String::from_utf8(body.to_vec()) {
+        match String::from_utf8(body.bytes.to_vec()) {
             Ok(data) => Ok(vec![Publish { data, ..defaults }]),
             Err(_) => Err("the body is not UTF-8 text".to_owned()),
         }
@@ -338,7 +312,9 @@ async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Re
         Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
     };
     let count = events.len();
-    match app.hub.publish(events) {
+    // The raw bytes are not needed any more; the decoded events keep the budget until out.
+    body.bytes = Bytes::new();
+    match app.hub.publish(events).await {
         Ok(p) => {
             app.log
                 .publish(&format!("{peer} POST"), count, &p.id, p.delivered);
@@ -347,8 +323,22 @@ async fn publish(app: &Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Re
                 &json!({"id": p.id, "delivered": p.delivered}),
             )
         }
-        Err(msg) => error(StatusCode::SERVICE_UNAVAILABLE, msg),
+        Err(refused @ Refused::TooLarge { .. }) => {
+            error(StatusCode::PAYLOAD_TOO_LARGE, &refused.to_string())
+        }
+        Err(refused) => error(StatusCode::SERVICE_UNAVAILABLE, &refused.to_string()),
     }
+}
+
+/// The answer to a body that could not be read or decoded: its connection is closed, as the
+/// rest of the body may still be coming.
+fn refused_body(refusal: body::Refusal) -> Response<ServeBody> {
+    let mut r = error(refusal.status, &refusal.message);
+    if refusal.retry_after {
+        set(&mut r, header::RETRY_AFTER, "1");
+    }
+    set(&mut r, header::CONNECTION, "close");
+    r
 }
 
 fn stats(app: &App) -> Response<ServeBody> {
@@ -368,6 +358,7 @@ fn stats(app: &App) -> Response<ServeBody> {
             "subscribers_per_topic": topics,
             "events_published": get(&c.events_published),
             "events_in_history": app.hub.history_len(),
+            "event_memory_bytes": app.hub.event_memory(),
             "bytes_sent": get(&s.bytes_sent),
             "replays": get(&c.replays),
             "events_replayed": get(&c.events_replayed),

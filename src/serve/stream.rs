@@ -1,9 +1,12 @@
 //! One subscriber's response body: the opening comment, the replay, then the live queue.
 //!
-//! The body is polled by the connection's own task (hyper), so a subscriber costs no task of
-//! its own: a publish pushes into its queue and wakes that task. Everything ready is written as
-//! one frame, so a burst becomes one write. Faults shape the bytes here: `--drop-after` ends the
-//! stream after N events, `--drip` cuts every frame into small pieces with a pause between them.
+//! The body is polled by the connection's own task (hyper, or h1.rs), so a subscriber costs no
+//! task of its own: a publish pushes into its queue and wakes that task. What is ready is
+//! written as one frame (up to [`FRAME_EVENTS`](hub::FRAME_EVENTS) events and [`FRAME_BYTES`](hub::FRAME_BYTES) bytes, or one larger
+//! event), so a burst becomes few writes. The writer asks for the next frame only once the last
+//! is written, which tells the hub that memory is free (queue.rs). Faults shape the bytes here:
+//! `--drop-after` ends the stream after N events, `--drip` cuts every frame into small pieces
+//! with a pause between them.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,16 +15,13 @@ use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
 use tokio::time::Sleep;
 
 use super::App;
 use super::hub::{self, Chunk, Closed, Subscriber};
 use super::routes::StreamSlot;
-
-/// Most events gathered into one frame.
-const MAX_BATCH: usize = 256;
 
 /// Why a stream ended, for the disconnect log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ impl std::fmt::Display for EndReason {
         f.write_str(match self {
             EndReason::ClientGone => "client closed",
             EndReason::DropAfter => "fault: --drop-after",
-            EndReason::Slow => "slow client: queue full",
+            EndReason::Slow => "slow client: did not read what was sent (--slow-timeout)",
             EndReason::Shutdown => "server shutting down",
         })
     }
@@ -55,8 +55,8 @@ pub struct EventStream {
     sub: Arc<Subscriber>,
     /// Who, for the log.
     peer: String,
-    /// The opening comment, `retry:`, any replay note, then the replayed events.
-    pending: std::vec::IntoIter<Chunk>,
+    /// The opening comment, `retry:` and any replay note, until sent.
+    prelude: Option<Bytes>,
     /// Events left before `--drop-after` ends the stream.
     left: Option<u64>,
     drip: Option<Drip>,
@@ -75,7 +75,7 @@ struct Drip {
 }
 
 impl EventStream {
-    /// A stream that first sends `prelude` (comments, already encoded) then the replay, then
+    /// A stream that first sends `prelude` (comments, already encoded) then the replay and
     /// whatever the hub queues for `sub`.
     pub fn new(
         app: Arc<App>,
@@ -83,17 +83,7 @@ impl EventStream {
         sub: Arc<Subscriber>,
         peer: String,
         prelude: Bytes,
-        replay: Vec<Bytes>,
     ) -> Self {
-        let mut pending = Vec::with_capacity(replay.len() + 1);
-        pending.push(Chunk {
-            bytes: prelude,
-            is_event: false,
-        });
-        pending.extend(replay.into_iter().map(|bytes| Chunk {
-            bytes,
-            is_event: true,
-        }));
         let faults = &app.config.faults;
         let drip = faults.drip.map(|(size, delay)| Drip {
             size,
@@ -107,7 +97,7 @@ impl EventStream {
             app,
             sub,
             peer,
-            pending: pending.into_iter(),
+            prelude: Some(prelude),
             drip,
             ended: None,
             events: 0,
@@ -120,20 +110,21 @@ impl EventStream {
         if self.ended.is_some() {
             return Poll::Ready(None);
         }
-        let mut chunks: Vec<Chunk> = self.pending.by_ref().take(MAX_BATCH).collect();
-        if chunks.is_empty() {
-            match self.sub.poll(cx.waker(), MAX_BATCH) {
-                hub::Poll::Ready(c) => chunks = c,
-                hub::Poll::Pending => return Poll::Pending,
-                hub::Poll::Closed(why) => {
-                    self.ended = Some(match why {
-                        Closed::Slow => EndReason::Slow,
-                        Closed::Shutdown => EndReason::Shutdown,
-                    });
-                    return Poll::Ready(None);
-                }
-            }
+        if let Some(prelude) = self.prelude.take() {
+            return Poll::Ready(Some(prelude));
         }
+        let mut chunks = match self.app.hub.next(&self.sub, cx.waker()) {
+            hub::Poll::Ready(c) => c,
+            hub::Poll::Pending => return Poll::Pending,
+            hub::Poll::Closed(why) => {
+                self.ended = Some(match why {
+                    Closed::Slow => EndReason::Slow,
+                    Closed::Shutdown => EndReason::Shutdown,
+                    Closed::Gone => EndReason::ClientGone,
+                });
+                return Poll::Ready(None);
+            }
+        };
         // Cut the batch at --drop-after.
         if let Some(left) = self.left {
             let mut seen = 0;
@@ -151,20 +142,22 @@ impl EventStream {
             }
         }
         self.events += chunks.iter().filter(|c| c.is_event).count() as u64;
-        Poll::Ready(Some(concat(chunks)))
+        Poll::Ready(Some(self.concat(chunks)))
     }
-}
 
-fn concat(mut chunks: Vec<Chunk>) -> Bytes {
-    if chunks.len() == 1 {
-        return chunks.pop().map(|c| c.bytes).unwrap_or_default();
+    /// One frame of the chunks: the chunk itself when alone, else a copy counted with the
+    /// events (at most [`FRAME_BYTES`](hub::FRAME_BYTES)).
+    fn concat(&self, mut chunks: Vec<Chunk>) -> Bytes {
+        if chunks.len() == 1 {
+            return chunks.pop().map(|c| c.bytes).unwrap_or_default();
+        }
+        let len = chunks.iter().map(|c| c.bytes.len()).sum();
+        let mut buf = Vec::with_capacity(len);
+        for c in &chunks {
+            buf.extend_from_slice(&c.bytes);
+        }
+        self.app.hub.frame(buf)
     }
-    let len = chunks.iter().map(|c| c.bytes.len()).sum();
-    let mut buf = BytesMut::with_capacity(len);
-    for c in &chunks {
-        buf.extend_from_slice(&c.bytes);
-    }
-    buf.freeze()
 }
 
 impl Body for EventStream {
@@ -222,12 +215,12 @@ impl Drip {
 
 impl Drop for EventStream {
     fn drop(&mut self) {
-        self.app.hub.unsubscribe(self.sub.id);
         let reason = self.ended.unwrap_or(match self.sub.closed() {
             Some(Closed::Slow) => EndReason::Slow,
             Some(Closed::Shutdown) => EndReason::Shutdown,
-            None => EndReason::ClientGone,
+            Some(Closed::Gone) | None => EndReason::ClientGone,
         });
+        self.app.hub.unsubscribe(&self.sub);
         self.app.log.disconnect(
             &self.peer,
             &self.sub.topics,

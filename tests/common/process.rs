@@ -340,3 +340,14 @@ fn clip(text: &str) -> String {
         None => text.to_owned(),
     }
 }
+
+impl Running {
+    /// Sends SIGTERM, as a service manager does.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("run kill -TERM");
+        assert!(status.success(), "kill -TERM {} failed", self.pid());
+    }
+}

@@ -364,3 +364,22 @@ fn raw_split(got: &[u8], end: usize) -> Raw {
         body: String::from_utf8_lossy(&got[end..]).into_owned(),
     }
 }
+
+/// Starts the `ssecat serve --port 0 ARGS…` binary and waits for its listening line: the
+/// process and its address.
+pub fn spawn_serve(args: &[&str]) -> (super::Running, SocketAddr) {
+    listening(super::ssecat(["serve", "--port", "0"]).args(args).spawn())
+}
+
+/// Waits for a started `ssecat serve --port 0`'s listening line: the process and its address.
+pub fn listening(mut run: super::Running) -> (super::Running, SocketAddr) {
+    run.wait_stderr("(events at /events", WAIT);
+    let stderr = run.stderr_so_far();
+    let addr = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("ssecat serve: listening on http://"))
+        .and_then(|rest| rest.split_once('/'))
+        .and_then(|(addr, _)| addr.parse().ok())
+        .unwrap_or_else(|| panic!("no listening line: {stderr:?}"));
+    (run, addr)
+}
