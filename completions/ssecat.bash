@@ -103,7 +103,7 @@ _ssecat() {
             return 0
             ;;
         ssecat__subcmd__bench)
-            opts="-X -H -d -u -k -c -o -h --method --header --data --json-body --user --bearer --insecure --cacert --connect-timeout --connections --duration --ramp --events --reconnect --latency-field --latency-unit --check-ids --threshold --json --output --merge --source-ip --no-progress --color --help"
+            opts="-X -H -d -u -k -c -o -h --method --header --data --json-body --user --bearer --insecure --cacert --connect-timeout --connections --duration --ramp --events --reconnect --retry-delay --max-delay --max-event-size --latency-field --latency-unit --check-ids --threshold --json --output --merge --source-ip --no-progress --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -174,6 +174,18 @@ _ssecat() {
                     return 0
                     ;;
                 --events)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-event-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -629,7 +641,7 @@ _ssecat() {
             return 0
             ;;
         ssecat__subcmd__serve)
-            opts="-p -q -h --bind --port --retry --history --history-ttl --client-queue --keepalive --max-connections --max-body --token --subscribe-token --cors-origin --tick --tick-event --tick-topic --tick-data --stdin --stdin-json --topic --play --speed --loop --drop-after --fail-rate --fail-status --latency --drip --line-ending --seed --quiet --color --help"
+            opts="-p -q -h --bind --port --retry --history --history-bytes --history-ttl --client-queue --client-queue-bytes --slow-timeout --event-memory --max-event-size --keepalive --max-connections --max-body --body-timeout --body-memory --shutdown-timeout --token --subscribe-token --cors-origin --allowed-host --tick --tick-event --tick-topic --tick-data --stdin --stdin-json --topic --play --speed --loop --drop-after --fail-rate --fail-status --latency --drip --line-ending --seed --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -655,11 +667,31 @@ _ssecat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --history-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --history-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --client-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-queue-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slow-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --event-memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-event-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -675,6 +707,18 @@ _ssecat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --body-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shutdown-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -684,6 +728,10 @@ _ssecat() {
                     return 0
                     ;;
                 --cors-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allowed-host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -40,7 +40,7 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l json-body -d 'R
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s u -l user -d 'Basic authentication, `USER:PASS`' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l bearer -d 'Bearer token for `Authorization: Bearer TOKEN`' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l cacert -d 'Trust the CA certificates in this PEM file, besides the built-in roots' -r -F
-complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l connect-timeout -d 'Give up a connection attempt after this long [default: 10s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l connect-timeout -d 'Give up an attempt with no response head after this long: TCP, TLS, redirects and the head itself, so a server that accepts and never answers cannot hold it [default: 10s]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l format -d 'Output format [default: pretty]' -r -f -a "pretty\t'Event type, id and data, coloured on a terminal'
 json\t'NDJSON: one {"event", "data", "id"} object per event'
 data\t'Only the data of each event, one per line (for jq)'
@@ -49,8 +49,8 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s e -l event -d '
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s n -l count -d 'Exit after printing this many events' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l until-event -d 'Exit after printing an event of this type' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l duration -d 'Exit after listening this long (e.g. 30s, 5m)' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l retry-delay -d 'Wait this long before reconnecting, unless the server sent `retry:` [default: 3s]' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l max-delay -d 'Longest wait between reconnects while backing off [default: 30s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l retry-delay -d 'Wait this long before reconnecting, unless the server sent `retry:`; failures in a row back off, doubling from at least 100ms [default: 3s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l max-delay -d 'Longest wait between reconnects: caps the backoff, and the server\'s `retry:` and `Retry-After` too [default: 30s]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l max-retries -d 'Give up (exit 1) after this many reconnects in a row without an event [default: never]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l last-event-id -d 'Send this Last-Event-ID on the first request too' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l idle-timeout -d 'Reconnect when the stream delivers no bytes (comments count) for this long' -r
@@ -72,14 +72,23 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l bind -d 'Address
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -s p -l port -d 'Port to listen on; 0 picks a free one [default: 8080]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l retry -d 'Send `retry: MS` at the start of every stream' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l history -d 'Events kept for replay to clients that come back with Last-Event-ID [default: 1000]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l history-bytes -d 'Bytes of events kept for replay (encoded, with their IDs and a fixed cost per event) [default: 64MiB]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l history-ttl -d 'Forget events older than this (e.g. 10m) [default: never]' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l client-queue -d 'Events queued per subscriber before it counts as slow and is disconnected [default: 1024]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l client-queue -d 'Events queued per subscriber; publishers wait while it is full [default: 1024]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l client-queue-bytes -d 'Bytes queued (or being written) per subscriber; an empty queue still takes one larger event [default: 4MiB]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l slow-timeout -d 'A subscriber whose full queue does not drain to half within this is cut off as slow (publishers to its topics wait for it meanwhile) [default: 5s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l event-memory -d 'Most bytes of events held at once (history, queues, writes in progress; an event shared by many subscribers counts once); over it, subscribers that write nothing are cut off, then the oldest history goes, then publishers wait [default: 256MiB]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l max-event-size -d 'Largest event once encoded (every line of data is a `data:` line: a body of newlines grows 7 times); larger ones get 413 [default: twice --max-body]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l keepalive -d 'Send a keep-alive comment this often; 0 turns it off [default: 15s]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l max-connections -d 'Most event streams open at once; more get 503 [default: unlimited]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l max-body -d 'Largest publish request body [default: 1MiB]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l body-timeout -d 'A publish body must arrive within this, from the request\'s head; else 408 [default: 30s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l body-memory -d 'Most bytes of publish bodies being read or decoded at once; more get 503 [default: 64MiB, or twice --max-body if more]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l shutdown-timeout -d 'On Ctrl-C or SIGTERM, how long streams get to send what is queued for them [default: 5s]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l token -d 'Publishing needs `Authorization: Bearer TOKEN`' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l subscribe-token -d 'Subscribing needs `Authorization: Bearer TOKEN` or `?token=TOKEN`' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l cors-origin -d 'Allowed CORS origin (repeatable) [default: any, `*`]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l cors-origin -d 'Allowed CORS origin (repeatable; `*`: any): it may subscribe and publish [default: any origin may subscribe; only the server\'s own page, and clients that are not browsers, may publish]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l allowed-host -d 'Also answer requests for this Host name (repeatable; `.example.com`: it and its subdomains; `*`: any). Bound to a loopback address, serve answers only localhost, 127.x.x.x and [::1] (so a web page cannot reach it by DNS rebinding); bound to another address, it checks the Host only when this is given' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l tick -d 'Publish a tick event this often (e.g. 1s, 100ms)' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l tick-event -d 'Event type of ticks [default: tick]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand serve" -l tick-topic -d 'Topic of ticks [default: default]' -r
@@ -111,11 +120,14 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l json-body -d 'Re
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s u -l user -d 'Basic authentication, `USER:PASS`' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l bearer -d 'Bearer token for `Authorization: Bearer TOKEN`' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l cacert -d 'Trust the CA certificates in this PEM file, besides the built-in roots' -r -F
-complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l connect-timeout -d 'Give up a connection attempt after this long [default: 10s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l connect-timeout -d 'Give up an attempt with no response head after this long: TCP, TLS, redirects and the head itself, so a server that accepts and never answers cannot hold it [default: 10s]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s c -l connections -d 'Concurrent streams to hold open [default: 100]' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l duration -d 'How long to run [default: 30s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l duration -d 'How long to run (more than 0) [default: 30s]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l ramp -d 'Open this many new streams per second [default: all at once]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l events -d 'End each stream after N events (the run ends when all have)' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l retry-delay -d 'Wait this long before reopening a stream, unless the server sent `retry:` or `Retry-After`; failures in a row back off from there (at least 100ms, doubling) [default: 3s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l max-delay -d 'Longest wait before reopening a stream, the server\'s `retry:` and `Retry-After` included [default: 30s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l max-event-size -d 'Largest event (and line) a stream accepts; larger ones are dropped and counted as `oversize` errors. Each stream may hold about twice this. Bytes, or with a unit: 64KiB, 1MiB (KB, MB are powers of 1000) [default: 1MiB]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l latency-field -d 'JSON pointer to the send timestamp in each event\'s data (e.g. /ts_ms) for delivery latency' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l latency-unit -d 'Unit of the timestamp [default: detected by magnitude]' -r -f -a "ms\t'Epoch milliseconds'
 us\t'Epoch microseconds'"
