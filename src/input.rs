@@ -25,7 +25,7 @@ pub fn read_bounded(from: impl Read, limit: u64, what: &str) -> anyhow::Result<V
 /// Opens and reads the file at `path` with [`read_bounded`]; `what` names it in errors (for
 /// example `--cacert ca.pem`).
 pub fn read_file_bounded(path: &Path, limit: u64, what: &str) -> anyhow::Result<Vec<u8>> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {what}"))?;
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {what}"))?;
     read_bounded(file, limit, what)
 }
 
