@@ -62,7 +62,7 @@ async def main():
         start = time.monotonic()
         reader, writer = await asyncio.open_connection(host, port)
         body = marker
-        writer.write(b"POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        writer.write(b"POST /events HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: %d\r\n\r\n%s" % (host.encode(), port, len(body), body))
         await writer.drain()
         await asyncio.wait_for(all_got.wait(), 60)
         print(f"delivered {n} in {(time.monotonic() - start) * 1000:.1f} ms", flush=True)
