@@ -254,6 +254,51 @@ fn ndjson_event(
     Ok(Some(Timed { at: *at, event }))
 }
 
+/// A line read a piece at a time, kept only up to a bound: what the capture reader here and
+/// `--stdin`'s async reader (generate.rs) share.
+#[derive(Default)]
+pub(super) struct CappedLine {
+    /// Whether any byte came since the last [`CappedLine::start`].
+    any: bool,
+    /// Whether the line went over the bound (its bytes were dropped).
+    too_long: bool,
+}
+
+impl CappedLine {
+    /// Starts a new line in `line`.
+    pub(super) fn start(line: &mut Vec<u8>) -> CappedLine {
+        line.clear();
+        CappedLine::default()
+    }
+
+    /// Takes from `buf` up to and including the first LF into `line` while it holds at most
+    /// `max` bytes (plus the line ending); over that, the line is dropped and the rest of it
+    /// skipped. The bytes to consume, and the result once the line is complete: `Some(None)` at
+    /// the end of the input (`buf` empty) with nothing read, `Some(Some(fits))` for a line.
+    pub(super) fn take(
+        &mut self,
+        buf: &[u8],
+        line: &mut Vec<u8>,
+        max: usize,
+    ) -> (usize, Option<Option<bool>>) {
+        if buf.is_empty() {
+            return (0, Some(self.any.then_some(!self.too_long)));
+        }
+        self.any = true;
+        let (take, done) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        if !self.too_long && line.len() + take <= max.saturating_add(2) {
+            line.extend_from_slice(&buf[..take]);
+        } else {
+            self.too_long = true;
+            line.clear();
+        }
+        (take, done.then_some(Some(!self.too_long)))
+    }
+}
+
 /// Reads one line into `line` (LF included). `Ok(None)` at the end; `Ok(Some(false))` when it
 /// was longer than `max` (the rest of it is skipped, so memory stays bounded).
 fn read_line_capped(
@@ -261,28 +306,12 @@ fn read_line_capped(
     line: &mut Vec<u8>,
     max: usize,
 ) -> std::io::Result<Option<bool>> {
-    line.clear();
-    let mut too_long = false;
-    let mut any = false;
+    let mut capped = CappedLine::start(line);
     loop {
-        let buf = reader.fill_buf()?;
-        if buf.is_empty() {
-            return Ok(any.then_some(!too_long));
-        }
-        any = true;
-        let (take, done) = match memchr::memchr(b'\n', buf) {
-            Some(i) => (i + 1, true),
-            None => (buf.len(), false),
-        };
-        if !too_long && line.len() + take <= max.saturating_add(2) {
-            line.extend_from_slice(&buf[..take]);
-        } else {
-            too_long = true;
-            line.clear();
-        }
+        let (take, done) = capped.take(reader.fill_buf()?, line, max);
         reader.consume(take);
-        if done {
-            return Ok(Some(!too_long));
+        if let Some(result) = done {
+            return Ok(result);
         }
     }
 }

@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until};
 
 use super::body::{DECODED_EVENT, json_events};
-use super::capture::Capture;
+use super::capture::{CappedLine, Capture};
 pub use super::capture::{RAW_GAP, Timed};
 use super::decode::{events_from_json, validate};
 use super::hub::Publish;
@@ -195,34 +195,20 @@ fn stdin_events(
         .and_then(validate)
 }
 
-/// Reads one line into `line` (LF included). `Ok(None)` at the end; `Ok(Some(false))` when it
-/// was longer than `max` (the rest of it is skipped, so memory stays bounded).
+/// Reads one line into `line` (LF included), as capture.rs's reader does but without blocking.
+/// `Ok(None)` at the end; `Ok(Some(false))` when it was longer than `max` (the rest of it is
+/// skipped, so memory stays bounded).
 async fn read_line_capped<R: tokio::io::AsyncBufRead + Unpin>(
     reader: &mut R,
     line: &mut Vec<u8>,
     max: usize,
 ) -> std::io::Result<Option<bool>> {
-    let mut too_long = false;
-    let mut any = false;
+    let mut capped = CappedLine::start(line);
     loop {
-        let buf = reader.fill_buf().await?;
-        if buf.is_empty() {
-            return Ok(any.then_some(!too_long));
-        }
-        any = true;
-        let (take, done) = match memchr::memchr(b'\n', buf) {
-            Some(i) => (i + 1, true),
-            None => (buf.len(), false),
-        };
-        if !too_long && line.len() + take <= max.saturating_add(2) {
-            line.extend_from_slice(&buf[..take]);
-        } else {
-            too_long = true;
-            line.clear();
-        }
+        let (take, done) = capped.take(reader.fill_buf().await?, line, max);
         reader.consume(take);
-        if done {
-            return Ok(Some(!too_long));
+        if let Some(result) = done {
+            return Ok(result);
         }
     }
 }
