@@ -482,6 +482,28 @@ async fn a_stdin_json_line_too_costly_to_decode_is_skipped_with_a_warning() {
     );
 }
 
+/// An endless line on `--stdin` is kept only up to `--max-body`: a 64 MiB line with no newline
+/// for most of its length is dropped with a warning, in bounded memory, and the next line is
+/// published.
+#[tokio::test]
+async fn a_stdin_line_longer_than_max_body_is_skipped_in_bounded_memory() {
+    let mut input = vec![b'x'; 64 << 20];
+    input.extend_from_slice(b"\nafter\n");
+    let (run, addr) = listening(
+        ssecat(["serve", "--port", "0", "--stdin", "--max-body", "1KiB"])
+            .stdin(input)
+            .spawn(),
+    );
+    wait_stats(addr, |s| s["events_published"] == 1).await;
+    let peak = run.peak_rss().expect("VmHWM");
+    assert!(peak < 48 << 20, "peak RSS {} MiB", peak >> 20);
+    let stderr = run.stderr_so_far();
+    assert!(
+        stderr.contains("stdin line 1: longer than --max-body (1 KiB); not published"),
+        "{stderr}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
