@@ -17,11 +17,11 @@ use reqwest::StatusCode;
 use tokio::time::{sleep, sleep_until, timeout};
 
 use crate::cli::ListenArgs;
-use crate::output::{Format, PrintOptions, Printer, shown, use_color};
+use crate::output::{Format, PrintOptions, Printer, clipped, shown, use_color};
 use crate::parse::{DISCARDED_AT_END, ItemRef, Parser};
 use crate::request::{RequestSpec, resumable};
 use crate::units::format_duration;
-use policy::{Backoff, Verdict, classify, clipped, paced, unfollowed_redirect};
+use policy::{Backoff, Verdict, classify, paced, unfollowed_redirect};
 
 /// How much to say on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 
-use crate::output::shown;
+use crate::output::clipped;
 
 /// What to do with a response, from its status and headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,15 +61,6 @@ pub fn unfollowed_redirect(status: StatusCode, headers: &HeaderMap) -> Option<St
             clipped(&String::from_utf8_lossy(value.as_bytes()), 200)
         ),
     })
-}
-
-/// A server's text for a one-line message: escaped by [`shown`] and cut to about `max`
-/// characters, so a megabyte-long header or event ID cannot flood stderr.
-pub fn clipped(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => format!("{}… ({} bytes)", shown(&text[..end]), text.len()),
-        None => shown(text).into_owned(),
-    }
 }
 
 /// `Retry-After`: delay-seconds or an HTTP date.
@@ -281,12 +272,5 @@ mod tests {
         );
         assert_eq!(unfollowed_redirect(StatusCode::NOT_MODIFIED, &none), None);
         assert_eq!(unfollowed_redirect(StatusCode::NOT_FOUND, &none), None);
-    }
-
-    #[test]
-    fn server_text_is_clipped_and_escaped() {
-        assert_eq!(clipped("abc", 5), "abc");
-        assert_eq!(clipped("a\u{1b}b", 5), "\"a\\u{1b}b\"");
-        assert_eq!(clipped(&"é".repeat(10), 3), "ééé… (20 bytes)");
     }
 }

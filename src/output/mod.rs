@@ -102,6 +102,15 @@ pub fn shown(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// [`shown`], cut after `max` characters with the whole length in bytes after it
+/// (`ab… (1048576 bytes)`): a peer's text in a message, however long the peer made it.
+pub fn clipped(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}… ({} bytes)", shown(&text[..end]), text.len()),
+        None => shown(text).into_owned(),
+    }
+}
+
 /// What to print and how.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PrintOptions {
@@ -258,6 +267,13 @@ impl<W: Write> Printer<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_text_is_clipped_and_escaped() {
+        assert_eq!(clipped("abc", 5), "abc");
+        assert_eq!(clipped("a\u{1b}b", 5), "\"a\\u{1b}b\"");
+        assert_eq!(clipped(&"é".repeat(10), 3), "ééé… (20 bytes)");
+    }
 
     #[test]
     fn shown_borrows_printable_text_and_quotes_text_with_a_control_character() {

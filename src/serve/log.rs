@@ -123,10 +123,7 @@ pub const SHOWN_CHARS: usize = 64;
 /// `text` for a log line: escaped by [`shown`] and cut after [`SHOWN_CHARS`] characters, with
 /// its length in bytes when it was cut.
 pub fn clipped(text: &str) -> String {
-    match text.char_indices().nth(SHOWN_CHARS) {
-        None => shown(text).into_owned(),
-        Some((end, _)) => format!("{}… ({} bytes)", shown(&text[..end]), text.len()),
-    }
+    crate::output::clipped(text, SHOWN_CHARS)
 }
 
 /// The throttles of the warnings peers can cause, one per kind.
