@@ -49,7 +49,7 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s e -l event -d '
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -s n -l count -d 'Exit after printing this many events' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l until-event -d 'Exit after printing an event of this type' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l duration -d 'Exit after listening this long (e.g. 30s, 5m)' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l retry-delay -d 'Wait this long before reconnecting, unless the server sent `retry:`; failures in a row back off, doubling from at least 100ms [default: 3s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l retry-delay -d 'Wait this long before reconnecting, unless the server sent `retry:` or `Retry-After`; failures in a row back off from there, doubling from at least 100ms [default: 3s]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l max-delay -d 'Longest wait between reconnects: caps the backoff, and the server\'s `retry:` and `Retry-After` too [default: 30s]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l max-retries -d 'Give up (exit 1) after this many reconnects in a row without an event [default: never]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand listen" -l last-event-id -d 'Send this Last-Event-ID on the first request too' -r
@@ -125,8 +125,8 @@ complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -s c -l connections
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l duration -d 'How long to run (more than 0) [default: 30s]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l ramp -d 'Open this many new streams per second [default: all at once]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l events -d 'End each stream after N events (the run ends when all have)' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l retry-delay -d 'Wait this long before reopening a stream, unless the server sent `retry:` or `Retry-After`; failures in a row back off from there (at least 100ms, doubling) [default: 3s]' -r
-complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l max-delay -d 'Longest wait before reopening a stream, the server\'s `retry:` and `Retry-After` included [default: 30s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l retry-delay -d 'Wait this long before reconnecting, unless the server sent `retry:` or `Retry-After`; failures in a row back off from there, doubling from at least 100ms [default: 3s]' -r
+complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l max-delay -d 'Longest wait between reconnects: caps the backoff, and the server\'s `retry:` and `Retry-After` too [default: 30s]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l max-event-size -d 'Largest event (and line) a stream accepts; larger ones are dropped and counted as `oversize` errors. Each stream may hold about twice this. Bytes, or with a unit: 64KiB, 1MiB (KB, MB are powers of 1000) [default: 1MiB]' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l latency-field -d 'JSON pointer to the send timestamp in each event\'s data (e.g. /ts_ms) for delivery latency' -r
 complete -c ssecat -n "__fish_ssecat_using_subcommand bench" -l latency-unit -d 'Unit of the timestamp [default: detected by magnitude]' -r -f -a "ms\t'Epoch milliseconds'

@@ -183,15 +183,8 @@ pub struct ListenArgs {
     #[arg(long)]
     pub any_content_type: bool,
 
-    /// Wait this long before reconnecting, unless the server sent `retry:`; failures in a row
-    /// back off, doubling from at least 100ms [default: 3s].
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "3s", hide_default_value = true)]
-    pub retry_delay: Duration,
-
-    /// Longest wait between reconnects: caps the backoff, and the server's `retry:` and
-    /// `Retry-After` too [default: 30s].
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "30s", hide_default_value = true)]
-    pub max_delay: Duration,
+    #[command(flatten)]
+    pub backoff: BackoffArgs,
 
     /// Give up (exit 1) after this many reconnects in a row without an event [default: never].
     #[arg(long, value_name = "N")]
@@ -473,6 +466,20 @@ impl LineEnding {
     }
 }
 
+/// When to reconnect: listen's and bench's `--retry-delay` and `--max-delay`, one definition.
+#[derive(Debug, Args)]
+pub struct BackoffArgs {
+    /// Wait this long before reconnecting, unless the server sent `retry:` or `Retry-After`;
+    /// failures in a row back off from there, doubling from at least 100ms [default: 3s].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "3s", hide_default_value = true)]
+    pub retry_delay: Duration,
+
+    /// Longest wait between reconnects: caps the backoff, and the server's `retry:` and
+    /// `Retry-After` too [default: 30s].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "30s", hide_default_value = true)]
+    pub max_delay: Duration,
+}
+
 /// A timer's period (`--tick`, `--keepalive`, demo's `--every`): 0, or at least 1 ms, the
 /// timer's resolution. `--tick 1ns` asked for a period no timer keeps, and spun a core
 /// catching up on missed ticks.
@@ -573,16 +580,8 @@ pub struct BenchArgs {
     #[arg(long)]
     pub reconnect: bool,
 
-    /// Wait this long before reopening a stream, unless the server sent `retry:` or
-    /// `Retry-After`; failures in a row back off from there (at least 100ms, doubling)
-    /// [default: 3s].
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "3s", hide_default_value = true)]
-    pub retry_delay: Duration,
-
-    /// Longest wait before reopening a stream, the server's `retry:` and `Retry-After` included
-    /// [default: 30s].
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "30s", hide_default_value = true)]
-    pub max_delay: Duration,
+    #[command(flatten)]
+    pub backoff: BackoffArgs,
 
     /// Largest event (and line) a stream accepts; larger ones are dropped and counted as
     /// `oversize` errors. Each stream may hold about twice this. Bytes, or with a unit: 64KiB,

@@ -113,8 +113,8 @@ impl BenchConfig {
             events: args.events,
             reconnect: args.reconnect,
             backoff: Backoff {
-                retry_delay: args.retry_delay,
-                max_delay: args.max_delay,
+                retry_delay: args.backoff.retry_delay,
+                max_delay: args.backoff.max_delay,
             },
             max_event_size: args.max_event_size,
             latency,

@@ -89,8 +89,8 @@ impl ListenConfig {
             duration: args.duration,
             any_content_type: args.any_content_type,
             backoff: Backoff {
-                retry_delay: args.retry_delay,
-                max_delay: args.max_delay,
+                retry_delay: args.backoff.retry_delay,
+                max_delay: args.backoff.max_delay,
             },
             max_retries: args.max_retries,
             reconnect: !args.no_reconnect,
