@@ -301,7 +301,7 @@ pub struct ServeArgs {
     pub max_body: usize,
 
     /// A publish body must arrive within this, from the request's head; else 408 [default: 30s].
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "30s", hide_default_value = true)]
+    #[arg(long, value_name = "DUR", value_parser = parse_timeout, default_value = "30s", hide_default_value = true)]
     pub body_timeout: Duration,
 
     /// Most bytes of publish bodies being read or decoded at once; more get 503 [default: 64MiB,

@@ -56,3 +56,17 @@ fn a_timer_period_under_a_millisecond_is_a_usage_error() {
         );
     }
 }
+
+/// A zero timeout is a usage error everywhere one bounds a peer: `--body-timeout 0` raced every
+/// body against an instant deadline (a body in the head's read passed, the next one would not),
+/// as `--connect-timeout 0` failed every attempt of listen at once.
+#[test]
+fn a_zero_body_timeout_is_a_usage_error() {
+    let out = ssecat(["serve", "--port", "0", "--body-timeout", "0"]).run();
+    out.code(2);
+    assert!(
+        out.stderr.contains("a timeout must be more than 0"),
+        "{}",
+        out.dump()
+    );
+}
